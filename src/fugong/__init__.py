@@ -1,0 +1,1 @@
+"""Fugong (复工): epidemic prevention and the return to work, run on data."""

@@ -1,0 +1,39 @@
+"""The ``fugong`` command: one sub-command group per app, errors as one line and exit code 2."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+from rich.console import Console
+
+from fugong.errors import FugongError
+from fugong.geo.cli import app as geo_app
+
+app = typer.Typer(help="Fugong (复工): epidemic prevention and the return to work, run on data.", no_args_is_help=True)
+app.add_typer(geo_app, name="geo")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; a Fugong error is printed as one line with code 2."""
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="fugong", standalone_mode=False)
+    except FugongError as exc:
+        Console(stderr=True, highlight=False).print(f"error: {exc.detail}", markup=False, soft_wrap=True)
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Abort:
+        Console(stderr=True).print("aborted")
+        return 1
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
