@@ -1,0 +1,1 @@
+"""Health code (健康码): colour rules, status, credentials and verification."""
