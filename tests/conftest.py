@@ -61,3 +61,19 @@ def spark() -> Iterator[Any]:
     )
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def tiny_province(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A tiny simulated province (3 counties, ~200 enterprises), generated once per run; read-only."""
+    from fugong.sim import generate
+
+    return generate(tmp_path_factory.mktemp("tiny_province"), scale="tiny", seed=2020)
+
+
+@pytest.fixture(scope="session")
+def demo_province(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The demo-scale simulated province (all 90 counties), generated once per run; read-only."""
+    from fugong.sim import generate
+
+    return generate(tmp_path_factory.mktemp("demo_province"), scale="demo", seed=2020)
