@@ -10,9 +10,28 @@ from rich.console import Console
 
 from fugong.errors import FugongError
 from fugong.geo.cli import app as geo_app
+from fugong.settings import get_settings
 
 app = typer.Typer(help="Fugong (复工): epidemic prevention and the return to work, run on data.", no_args_is_help=True)
 app.add_typer(geo_app, name="geo")
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Address to listen on (default: settings.host)"),
+    port: int | None = typer.Option(None, help="Port to listen on (default: settings.port)"),
+) -> None:
+    """Run the web server (API, pages, /docs) on the configured store and lake."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "fugong.web.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     field_encryption_key: SecretStr | None = Field(
         None, description="Key (urlsafe base64, 32 bytes) that encrypts personal fields in the store."
     )
+    frontend_dir: Path | None = Field(
+        None, description="npm packages (node_modules) served at /static/vendor; default: beside the source tree."
+    )
     host: str = Field("127.0.0.1", description="Address the web server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the web server listens on.")
     log_format: Literal["text", "json"] = Field("text", description="Log lines as text or as JSON objects.")

@@ -1,0 +1,57 @@
+"""The FastAPI app factory: settings, error format, languages, metrics, routers, static files."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+import fugong
+from fugong.settings import Settings, get_settings
+from fugong.web import i18n
+from fugong.web.errors import install_error_handlers
+from fugong.web.observability import configure_logging, install_metrics
+from fugong.web.routers import geo, system
+
+
+def vendor_folder(settings: Settings) -> Path:
+    """Where the npm packages (ECharts …) were installed at set-up time."""
+    return settings.frontend_dir or Path(fugong.__file__).resolve().parents[2] / "node_modules"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the web app for ``settings`` (default: the process settings)."""
+    settings = settings or get_settings()
+    configure_logging(settings)
+    app = FastAPI(
+        title="Fugong 复工",
+        description="Epidemic prevention and the return to work, run on data.",
+        version=fugong.__version__,
+        docs_url="/docs",
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    install_metrics(app)
+
+    @app.middleware("http")
+    async def language(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        i18n.set_locale(
+            i18n.negotiate(
+                request.query_params.get("lang"),
+                request.cookies.get(i18n.LANGUAGE_COOKIE),
+                request.headers.get("accept-language"),
+                settings.default_locale,
+            )
+        )
+        return await call_next(request)
+
+    app.include_router(system.router)
+    app.include_router(geo.router)
+
+    app.mount("/static/app", StaticFiles(packages=[("fugong.web", "static")]), name="static")
+    vendor = vendor_folder(settings)
+    if vendor.is_dir():
+        app.mount("/static/vendor", StaticFiles(directory=vendor), name="vendor")
+    return app

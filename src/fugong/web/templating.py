@@ -1,0 +1,32 @@
+"""Jinja2 pages: one environment, gettext bound to the request's language, the shared base layout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+
+from fugong.web import i18n
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=ChoiceLoader([PackageLoader("fugong.web", "templates")]),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    """Render a page with the request, its language and the signed-in person (if any) in the context."""
+    values = {"locale": i18n.current_locale(), "principal": getattr(request.state, "principal", None)}
+    values.update(context or {})
+    return templates.TemplateResponse(request, name, values, status_code=status_code)
