@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 from rich.console import Console
 
@@ -38,18 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; a Fugong error is printed as one line with code 2."""
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="fugong", standalone_mode=False)
+        command.main(args=argv, prog_name="fugong", standalone_mode=True)
     except FugongError as exc:
-        Console(stderr=True, highlight=False).print(f"error: {exc.detail}", markup=False, soft_wrap=True)
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"error: {exc.detail}", markup=False)
         return 2
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return 2
-    except click.exceptions.Abort:
-        Console(stderr=True).print("aborted")
-        return 1
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Rendering rows on the command line: a rich table for people, CSV or JSON for programs."""
+"""Command-line edges: dates typed by people, rows rendered as a rich table, CSV or JSON."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import csv
 import json
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from fugong.errors import InvalidInput
 
 
 class OutputFormat(StrEnum):
@@ -36,3 +39,13 @@ def render(rows: Sequence[Mapping[str, Any]], fmt: OutputFormat, columns: Sequen
         for row in rows:
             table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in names))
         Console().print(table)
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option value as a date (None stays None); anything else is a clear error naming the option."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{option}: {text!r} is not a date in the form YYYY-MM-DD", field=option) from None

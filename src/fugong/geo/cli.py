@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import typer
 
-from fugong.cli_output import OutputFormat, render
+from fugong.cli_output import OutputFormat, parse_day, render
 from fugong.geo.boundaries import load_boundaries
 from fugong.geo.divisions import Division, Gazetteer, load_gazetteer
 from fugong.geo.industries import sections
@@ -38,7 +37,7 @@ def counties(
 ) -> None:
     """List the county-level divisions: code, name, city_code, city_name, type."""
     g = _gazetteer()
-    day = date.fromisoformat(on) if on else None
+    day = parse_day(on, "--on")
     render([_row(g, d) for d in g.counties(on=day, city=city)], fmt, ["code", "name", "city_code", "city_name", "type"])
 
 
@@ -46,14 +45,14 @@ def counties(
 def cities(on: str | None = OnOption, fmt: OutputFormat = FormatOption) -> None:
     """List the prefecture-level cities."""
     g = _gazetteer()
-    day = date.fromisoformat(on) if on else None
+    day = parse_day(on, "--on")
     render([{"code": d.code, "name": d.name} for d in g.cities(on=day)], fmt, ["code", "name"])
 
 
 @app.command()
 def lookup(value: str, on: str | None = OnOption) -> None:
     """Resolve a code, name, short name, old name or old code: prints 'code name'."""
-    d = _gazetteer().lookup(value, on=date.fromisoformat(on) if on else None)
+    d = _gazetteer().lookup(value, on=parse_day(on, "--on"))
     typer.echo(f"{d.code} {d.name}")
 
 
