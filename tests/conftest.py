@@ -12,7 +12,9 @@ import pytest
 
 from fugong.settings import Settings, get_settings
 
-POSTGRES_ADMIN_URL = os.environ.get("FUGONG_TEST_POSTGRES_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FUGONG_TEST_POSTGRES_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @pytest.fixture
@@ -77,3 +79,63 @@ def demo_province(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from fugong.sim import generate
 
     return generate(tmp_path_factory.mktemp("demo_province"), scale="demo", seed=2020)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, driven by Playwright (no browser is downloaded)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup --test (apt-get install chromium fonts-noto-cjk)")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[str]:
+    """The real web app served by uvicorn on a free loopback port, for browser tests; yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from fugong.web.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the web server did not start within 15 s")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Folder for screenshots and other test artefacts (kept after the run)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -41,7 +41,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             i18n.negotiate(
                 request.query_params.get("lang"),
                 request.cookies.get(i18n.LANGUAGE_COOKIE),
-                request.headers.get("accept-language"),
                 settings.default_locale,
             )
         )

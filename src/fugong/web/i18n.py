@@ -42,17 +42,11 @@ def catalogs() -> dict[str, gettext_module.NullTranslations]:
     return result
 
 
-def negotiate(query: str | None, cookie: str | None, accept_language: str | None, default: str) -> str:
+def negotiate(query: str | None, cookie: str | None, default: str) -> str:
     """Pick the page language from the request, falling back to ``default``."""
     for choice in (query, cookie):
         if choice in LOCALES:
             return choice
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("zh"):
-            return "zh_CN"
-        if tag.startswith("en"):
-            return "en"
     return default
 
 
