@@ -1,0 +1,119 @@
+"""``fugong healthcode``: run CertLogic suites, check colour rule sets, and explain a person's colour."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from fugong.cli_output import OutputFormat, parse_day, render
+from fugong.geo import load_gazetteer
+from fugong.healthcode.certlogic.suite import run_suites
+from fugong.healthcode.facts import InvalidFact, facts_from_json
+from fugong.healthcode.rules import Rule, RuleBook, load_rulebook
+from fugong.healthcode.status import evaluate
+from fugong.settings import get_settings
+
+app = typer.Typer(help="Health code (健康码): CertLogic, colour rule sets, status.", no_args_is_help=True)
+
+FolderOption = typer.Option(None, "--rules", help="Folder of rule set files (default: the shipped ones)")
+FormatOption = typer.Option(OutputFormat.table, "--format", help="table, csv or json")
+
+
+def _rulebook(folder: Path | None) -> RuleBook:
+    settings = get_settings()
+    return load_rulebook(folder, load_gazetteer(settings.province, settings.reference_date))
+
+
+@app.command("certlogic-test")
+def certlogic_test(files: list[Path] = typer.Argument(..., help="Suite files (evaluation or validation)")) -> None:
+    """Run CertLogic suite files: print each failure, then 'N passed, M failed' (exit 1 if any failed)."""
+    outcomes = run_suites(files)
+    failed = [o for o in outcomes if not o.passed]
+    for outcome in failed:
+        note = f" ({outcome.assertion.message})" if outcome.assertion.message else ""
+        typer.echo(f"FAIL {outcome.assertion.id}{note}: {outcome.detail}")
+    typer.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("rulesets")
+def rulesets(folder: Path | None = FolderOption, fmt: OutputFormat = FormatOption) -> None:
+    """Check every rule set file and list them: id, region, version, validity, number of rules."""
+    book = _rulebook(folder)
+    rows = [
+        {
+            "id": rs.id,
+            "region": rs.region,
+            "region_name": book.gazetteer.get(rs.region).name,
+            "version": rs.version,
+            "valid_from": rs.valid_from.isoformat(),
+            "valid_to": rs.valid_to.isoformat() if rs.valid_to else "",
+            "rules": len(rs.rules),
+        }
+        for rs in book
+    ]
+    render(rows, fmt, ["id", "region", "region_name", "version", "valid_from", "valid_to", "rules"])
+
+
+def _green_after(rule: Rule) -> str:
+    policy = rule.green_after
+    lapse = ", or on its until date" if rule.until else ""
+    if policy is None:
+        return "when it no longer holds" + lapse
+    isolation = f" + {policy.isolation_days} days isolation" if policy.isolation_days else ""
+    return f"{policy.checkins} check-ins in a row{isolation}{lapse}"
+
+
+@app.command("ruleset")
+def ruleset(
+    region: str = typer.Argument(..., help="County or city: code or name"),
+    on: str | None = typer.Option(None, "--on", help="Day (YYYY-MM-DD); default: today"),
+    folder: Path | None = FolderOption,
+    fmt: OutputFormat = FormatOption,
+) -> None:
+    """Show the rule set in force for a region on a day (county beats city beats province) and its rules."""
+    day = parse_day(on, "--on") or date.today()
+    rs = _rulebook(folder).for_region(region, day)
+    typer.echo(f"{rs.id} v{rs.version} ({rs.region}, from {rs.valid_from}): {rs.description_zh}")
+    rows = [
+        {
+            "rule": r.id,
+            "colour": r.colour,
+            "green_after": _green_after(r),
+            "reason": r.reason_zh,
+        }
+        for r in rs.rules
+    ]
+    render(rows, fmt, ["rule", "colour", "green_after", "reason"])
+
+
+@app.command("status")
+def status(
+    facts_file: Path = typer.Argument(..., help="JSON file: a list of facts, or {'facts': [...]}"),
+    region: str = typer.Option(..., "--region", help="The person's county or city: code or name"),
+    on: str | None = typer.Option(None, "--on", help="Day (YYYY-MM-DD); default: today"),
+    lang: str = typer.Option("zh", "--lang", help="zh or en"),
+    as_json: bool = typer.Option(False, "--json", help="Print the full status as JSON"),
+    folder: Path | None = FolderOption,
+) -> None:
+    """Evaluate a person's facts and explain the colour, its reason and the day it turns green."""
+    day = parse_day(on, "--on") or date.today()
+    if lang not in ("zh", "en"):
+        raise InvalidFact(f"--lang: {lang!r} is not zh or en", field="--lang")
+    try:
+        content = json.loads(facts_file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidFact(f"{facts_file}: cannot read the file ({exc.strerror or exc})", field="facts") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidFact(f"{facts_file}: not a JSON file ({exc})", field="facts") from None
+    items = content.get("facts") if isinstance(content, dict) else content
+    facts = facts_from_json(items)
+    result = evaluate(facts, _rulebook(folder).for_region(region, day), day)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(result.explain(lang))
