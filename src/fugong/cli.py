@@ -7,12 +7,21 @@ import sys
 import typer
 from rich.console import Console
 
+from fugong.auth.cli import app as users_app
 from fugong.errors import FugongError
 from fugong.geo.cli import app as geo_app
+from fugong.healthcode.cli import app as healthcode_app
+from fugong.riskmap.cli import app as riskmap_app
 from fugong.settings import get_settings
+from fugong.store import migrate
+from fugong.store.cli import app as db_app
 
 app = typer.Typer(help="Fugong (复工): epidemic prevention and the return to work, run on data.", no_args_is_help=True)
 app.add_typer(geo_app, name="geo")
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(healthcode_app, name="healthcode")
+app.add_typer(riskmap_app, name="riskmap")
 
 
 @app.command()
@@ -24,6 +33,7 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    migrate.ensure_current(settings.store_url)  # a new store gets its tables; an outdated one is refused
     uvicorn.run(
         "fugong.web.app:create_app",
         factory=True,
@@ -31,6 +41,31 @@ def serve(
         port=port or settings.port,
         log_level="info",
     )
+
+
+@app.command()
+def demo(
+    serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Start the web server when the demo is built"),
+    port: int | None = typer.Option(None, help="Port to listen on (default: settings.port)"),
+) -> None:
+    """Build the embedded demo (store, demo users, province data) and serve it at http://127.0.0.1:8000."""
+    from rich.progress import Progress
+
+    from fugong.demo import DEMO_PASSWORD, DEMO_STEPS, DEMO_USERS
+
+    settings = get_settings()
+    console = Console(highlight=False)
+    with Progress(console=console) as progress:
+        task = progress.add_task("Building the demo", total=len(DEMO_STEPS))
+        for step in DEMO_STEPS:
+            progress.update(task, description=step.label)
+            outcome = step.run(settings)
+            progress.console.print(f"{step.label}: {outcome}")
+            progress.advance(task)
+    logins = ", ".join(u.username for u in DEMO_USERS)
+    console.print(f"Demo logins (password {DEMO_PASSWORD}): {logins}")
+    if serve_after:
+        serve(host=None, port=port)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,6 +48,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(system.router)
     app.include_router(geo.router)
+    # store and auth
+    from fugong.auth.sessions import install_sessions  # store and auth
+    from fugong.store import Store  # store and auth
+    from fugong.web.routers import auth  # store and auth
+
+    app.state.store = Store.from_settings(settings)  # store and auth
+    install_sessions(app, settings)  # store and auth
+    app.include_router(auth.router)  # store and auth
 
     app.mount("/static/app", StaticFiles(packages=[("fugong.web", "static")]), name="static")
     vendor = vendor_folder(settings)

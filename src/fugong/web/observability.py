@@ -9,9 +9,10 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
+from fugong.auth import public
 from fugong.settings import Settings
 
 _STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
@@ -75,6 +76,7 @@ def install_metrics(app: FastAPI) -> None:
         )
         return response
 
-    @app.get("/metrics", include_in_schema=False)
+    # Scraped by the monitoring system on the internal network; it holds no personal data.
+    @app.get("/metrics", include_in_schema=False, dependencies=[Depends(public)])
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

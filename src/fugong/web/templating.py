@@ -9,6 +9,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
+from fugong.auth import current_principal
+from fugong.auth.sessions import csrf_token
 from fugong.web import i18n
 
 
@@ -26,7 +28,10 @@ templates = Jinja2Templates(env=_environment())
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
-    """Render a page with the request, its language and the signed-in person (if any) in the context."""
-    values = {"locale": i18n.current_locale(), "principal": getattr(request.state, "principal", None)}
+    """Render a page with the request, its language, the signed-in person (if any) and the form CSRF token."""
+    principal = getattr(request.state, "principal", None) or current_principal(request)
+    values: dict[str, Any] = {"locale": i18n.current_locale(), "principal": principal}
+    if principal is not None and principal.via == "session":
+        values["csrf_token"] = csrf_token(request)
     values.update(context or {})
     return templates.TemplateResponse(request, name, values, status_code=status_code)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
+from fugong.auth import public
 from fugong.geo import Gazetteer, load_boundaries, load_gazetteer
 from fugong.web.templating import render
 
-router = APIRouter(tags=["geography"])
+# Divisions and boundaries are public facts: open to everyone.
+router = APIRouter(tags=["geography"], dependencies=[Depends(public)])
 
 
 class CountyOut(BaseModel):

@@ -1,0 +1,8 @@
+"""Every app's models module, imported so that Alembic and the tests see the whole store's metadata.
+
+Each app adds one line here when it adds tables: ``from fugong.<app> import models as <app>  # noqa: F401``.
+"""
+
+from __future__ import annotations
+
+from fugong.auth import models as auth  # noqa: F401

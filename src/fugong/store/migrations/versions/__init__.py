@@ -1,0 +1,1 @@
+"""Revisions, one file per change, chained after ``0001_foundation``."""
