@@ -11,12 +11,14 @@ import typer
 from fugong.cli_output import OutputFormat, parse_day, render
 from fugong.geo import load_gazetteer
 from fugong.healthcode.certlogic.suite import run_suites
+from fugong.healthcode.credentials.cli import dcc_suite
 from fugong.healthcode.facts import InvalidFact, facts_from_json
 from fugong.healthcode.rules import Rule, RuleBook, load_rulebook
 from fugong.healthcode.status import evaluate
 from fugong.settings import get_settings
 
-app = typer.Typer(help="Health code (健康码): CertLogic, colour rule sets, status.", no_args_is_help=True)
+app = typer.Typer(help="Health code (健康码): CertLogic, colour rule sets, status, credentials.", no_args_is_help=True)
+app.command("dcc-suite")(dcc_suite)
 
 FolderOption = typer.Option(None, "--rules", help="Folder of rule set files (default: the shipped ones)")
 FormatOption = typer.Option(OutputFormat.table, "--format", help="table, csv or json")
