@@ -11,6 +11,7 @@ from fugong.auth.cli import app as users_app
 from fugong.errors import FugongError
 from fugong.geo.cli import app as geo_app
 from fugong.healthcode.cli import app as healthcode_app
+from fugong.power.cli import app as power_app
 from fugong.riskmap.cli import app as riskmap_app
 from fugong.settings import get_settings
 from fugong.sim.cli import app as sim_app
@@ -20,6 +21,7 @@ from fugong.store.cli import app as db_app
 app = typer.Typer(help="Fugong (复工): epidemic prevention and the return to work, run on data.", no_args_is_help=True)
 app.add_typer(geo_app, name="geo")
 app.add_typer(sim_app, name="sim")
+app.add_typer(power_app, name="power")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(healthcode_app, name="healthcode")
