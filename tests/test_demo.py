@@ -12,13 +12,16 @@ from fugong.web.app import create_app
 
 
 def test_demo_builds_store_and_logins_then_runs_again(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--no-serve"]) == 0
+    assert main(["demo", "--no-serve", "--scale", "tiny"]) == 0
     out = capsys.readouterr().out
     assert "7 demo users created" in out
     assert (settings.data_dir / "fugong.db").exists()
+    assert (settings.data_dir / "sim" / "tiny-2020" / "manifest.json").exists()
 
-    assert main(["demo", "--no-serve"]) == 0  # idempotent: a second run changes nothing
-    assert "0 demo users created, 7 already there" in capsys.readouterr().out
+    assert main(["demo", "--no-serve", "--scale", "tiny"]) == 0  # idempotent: a second run changes nothing
+    again = capsys.readouterr().out
+    assert "0 demo users created, 7 already there" in again
+    assert "cached in" in again  # the province is simulated once
 
     client = TestClient(create_app(settings))
     for user in DEMO_USERS:
@@ -31,8 +34,14 @@ def test_demo_builds_store_and_logins_then_runs_again(settings: Settings, capsys
 
 
 def test_demo_refuses_a_wrong_password(settings: Settings) -> None:
-    assert main(["demo", "--no-serve"]) == 0
+    assert main(["demo", "--no-serve", "--scale", "tiny"]) == 0
     client = TestClient(create_app(settings))
     response = client.post("/api/auth/login", json={"username": "admin", "password": "admin"})
     assert response.status_code == 401
     assert response.json()["error"] == "wrong_credentials"
+
+
+def test_demo_refuses_an_unknown_scale(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--no-serve", "--scale", "province"]) == 2
+    assert "--scale" in capsys.readouterr().err
+    assert not (settings.data_dir / "fugong.db").exists()

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from fugong.auth.cli import app as users_app
+from fugong.demo import DemoScale
 from fugong.errors import FugongError
 from fugong.geo.cli import app as geo_app
 from fugong.healthcode.cli import app as healthcode_app
@@ -51,19 +52,23 @@ def serve(
 def demo(
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Start the web server when the demo is built"),
     port: int | None = typer.Option(None, help="Port to listen on (default: settings.port)"),
+    scale: DemoScale = typer.Option(
+        DemoScale.demo, help="Size of the simulated province: demo (90 counties) or tiny (3)"
+    ),
 ) -> None:
     """Build the embedded demo (store, demo users, province data) and serve it at http://127.0.0.1:8000."""
     from rich.progress import Progress
 
-    from fugong.demo import DEMO_PASSWORD, DEMO_STEPS, DEMO_USERS
+    from fugong.demo import DEMO_PASSWORD, DEMO_STEPS, DEMO_USERS, DemoOptions
 
     settings = get_settings()
+    options = DemoOptions(settings, scale)
     console = Console(highlight=False)
     with Progress(console=console) as progress:
         task = progress.add_task("Building the demo", total=len(DEMO_STEPS))
         for step in DEMO_STEPS:
             progress.update(task, description=step.label)
-            outcome = step.run(settings)
+            outcome = step.run(options)
             progress.console.print(f"{step.label}: {outcome}")
             progress.advance(task)
     logins = ", ".join(u.username for u in DEMO_USERS)

@@ -1,17 +1,32 @@
-"""The embedded demo: a migrated store with a demo user per role, ready to serve on the embedded default.
+"""The embedded demo: a migrated store, a demo user per role and a simulated province, ready to serve.
 
-Demo users share one published password; they exist to be tried, never on a real install.
+Demo users share one published password; they exist to be tried, never on a real install. The simulated province is
+built once and cached under ``data_dir/sim/<scale>-<seed>``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
 
 from fugong.auth.users import create_user, find_user
 from fugong.geo import load_gazetteer
 from fugong.settings import Settings
+from fugong.sim import generate
 from fugong.store import Store, migrate
+
+DEMO_SEED = 2020
+
+
+class DemoScale(StrEnum):
+    """Size of the demo's simulated province: all 90 counties, or 3 for a quick look."""
+
+    demo = "demo"
+    tiny = "tiny"
+
 
 DEMO_PASSWORD = "fugong-demo"  # noqa: S105 - published in the README, for the demo only
 
@@ -38,20 +53,35 @@ DEMO_USERS = (
 
 
 @dataclass(frozen=True)
+class DemoOptions:
+    """What the demo is built on: the settings and the scale of the simulated province."""
+
+    settings: Settings
+    scale: DemoScale = DemoScale.demo
+
+    @property
+    def province_folder(self) -> Path:
+        """Where the simulated province's feeds are cached."""
+        return self.settings.data_dir / "sim" / f"{self.scale}-{DEMO_SEED}"
+
+
+@dataclass(frozen=True)
 class DemoStep:
     """One step of building the demo, named for the progress bar."""
 
     label: str
-    run: Callable[[Settings], str]
+    run: Callable[[DemoOptions], str]
 
 
-def _migrate(settings: Settings) -> str:
+def _migrate(options: DemoOptions) -> str:
+    settings = options.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.store_url)
     return f"store at {migrate.current(settings.store_url)}"
 
 
-def _users(settings: Settings) -> str:
+def _users(options: DemoOptions) -> str:
+    settings = options.settings
     gazetteer = load_gazetteer(settings.province, settings.reference_date)
     store = Store.from_settings(settings)
     created = 0
@@ -74,7 +104,19 @@ def _users(settings: Settings) -> str:
     return f"{created} demo users created, {len(DEMO_USERS) - created} already there"
 
 
+def _province(options: DemoOptions) -> str:
+    folder = options.province_folder
+    manifest = folder / "manifest.json"
+    if manifest.exists():
+        cached = json.loads(manifest.read_text(encoding="utf-8"))
+        if (cached.get("scale"), cached.get("seed")) == (options.scale.value, DEMO_SEED):
+            return f"cached in {folder}"
+    result = generate(folder, scale=options.scale.value, seed=DEMO_SEED)
+    return f"{sum(f.rows for f in result.files):,} rows in {len(result.files)} files, in {folder}"
+
+
 DEMO_STEPS = (
     DemoStep("Migrating the operational store", _migrate),
     DemoStep("Creating demo users", _users),
+    DemoStep("Simulating the province (feeds with ground truth)", _province),
 )
