@@ -8,32 +8,8 @@ from datetime import date, timedelta
 import chinese_calendar
 import numpy as np
 
-# Lunar New Year's Day (正月初一), 2004–2026: the Spring Festival dip is centred on it.
-LUNAR_NEW_YEAR = {
-    2004: date(2004, 1, 22),
-    2005: date(2005, 2, 9),
-    2006: date(2006, 1, 29),
-    2007: date(2007, 2, 18),
-    2008: date(2008, 2, 7),
-    2009: date(2009, 1, 26),
-    2010: date(2010, 2, 14),
-    2011: date(2011, 2, 3),
-    2012: date(2012, 1, 23),
-    2013: date(2013, 2, 10),
-    2014: date(2014, 1, 31),
-    2015: date(2015, 2, 19),
-    2016: date(2016, 2, 8),
-    2017: date(2017, 1, 28),
-    2018: date(2018, 2, 16),
-    2019: date(2019, 2, 5),
-    2020: date(2020, 1, 25),
-    2021: date(2021, 2, 12),
-    2022: date(2022, 2, 1),
-    2023: date(2023, 1, 22),
-    2024: date(2024, 2, 10),
-    2025: date(2025, 1, 29),
-    2026: date(2026, 2, 17),
-}
+from fugong.lunar import NEW_YEAR
+
 EPIDEMIC_FROM = date(2020, 1, 25)  # from Lunar New Year 2020 the epidemic shutdown replaces the usual festival
 BASELINE_FROM, BASELINE_TO = date(2019, 12, 1), date(2019, 12, 31)
 
@@ -67,7 +43,7 @@ def build_calendar(start: date, end: date) -> Calendar:
     season = 1 + 0.03 * np.cos(2 * np.pi * (doy - 15) / 365.25) + 0.05 * np.cos(4 * np.pi * (doy - 200) / 365.25)
     offsets = []
     for d in days:
-        near = [(d - LUNAR_NEW_YEAR[y]).days for y in (d.year - 1, d.year, d.year + 1) if y in LUNAR_NEW_YEAR]
+        near = [(d - NEW_YEAR[y]).days for y in (d.year - 1, d.year, d.year + 1) if y in NEW_YEAR]
         best = min(near, key=abs) if near else 99
         offsets.append(best if abs(best) <= 40 else 99)
     return Calendar(days, workday, holiday, season, np.array(offsets, dtype=np.int64))
