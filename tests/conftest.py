@@ -65,6 +65,36 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
+STORE_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session", params=STORE_BACKENDS)
+def store_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A store migrated once per run on each backend (SQLite and PostgreSQL): tests using it run on both."""
+    from fugong.store.testing import StoreTemplate
+
+    server = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    with StoreTemplate(request.param, tmp_path_factory.mktemp("store-template"), server) as template:
+        yield template
+
+
+@pytest.fixture
+def store_url(store_template: Any, tmp_path: Path) -> Iterator[str]:
+    """The URL of a migrated store with empty tables."""
+    with store_template.clean_url(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def store(store_url: str, settings: Settings) -> Iterator[Any]:
+    """The migrated store, encrypting with the settings' field key."""
+    from fugong.store import Store
+
+    opened = Store(store_url, field_key=settings.key("field_encryption"))
+    yield opened
+    opened.dispose()
+
+
 @pytest.fixture(scope="session")
 def tiny_province(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A tiny simulated province (3 counties, ~200 enterprises), generated once per run; read-only."""

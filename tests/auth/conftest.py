@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -15,34 +14,9 @@ from fugong.auth.users import create_user
 from fugong.geo import Gazetteer, load_gazetteer
 from fugong.settings import Settings, get_settings
 from fugong.store import Store, utcnow
-from fugong.store.testing import StoreTemplate
 from fugong.web.app import create_app
 
 PASSWORD = "correct horse battery"
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(scope="session", params=BACKENDS)
-def store_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreTemplate]:
-    """A store migrated once per run on each backend."""
-    server = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
-    with StoreTemplate(request.param, tmp_path_factory.mktemp("store-template"), server) as template:
-        yield template
-
-
-@pytest.fixture
-def store_url(store_template: StoreTemplate, tmp_path: Path) -> Iterator[str]:
-    """The URL of a migrated store with empty tables."""
-    with store_template.clean_url(tmp_path) as url:
-        yield url
-
-
-@pytest.fixture
-def store(store_url: str, settings: Settings) -> Iterator[Store]:
-    """The migrated store, encrypting with the settings' field key."""
-    opened = Store(store_url, field_key=settings.key("field_encryption"))
-    yield opened
-    opened.dispose()
 
 
 @pytest.fixture
