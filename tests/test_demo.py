@@ -17,11 +17,14 @@ def test_demo_builds_store_and_logins_then_runs_again(settings: Settings, capsys
     assert "7 demo users created" in out
     assert (settings.data_dir / "fugong.db").exists()
     assert (settings.data_dir / "sim" / "tiny-2020" / "manifest.json").exists()
+    assert "13 feeds" in out
+    assert "failed:" not in out
 
     assert main(["demo", "--no-serve", "--scale", "tiny"]) == 0  # idempotent: a second run changes nothing
     again = capsys.readouterr().out
     assert "0 demo users created, 7 already there" in again
     assert "cached in" in again  # the province is simulated once
+    assert "the lake already holds" in again  # and ingested once
 
     client = TestClient(create_app(settings))
     for user in DEMO_USERS:

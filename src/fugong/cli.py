@@ -12,6 +12,8 @@ from fugong.demo import DemoScale
 from fugong.errors import FugongError
 from fugong.geo.cli import app as geo_app
 from fugong.healthcode.cli import app as healthcode_app
+from fugong.hub.cli import app as hub_app
+from fugong.hub.plugins import install_cli
 from fugong.power.cli import app as power_app
 from fugong.riskmap.cli import app as riskmap_app
 from fugong.settings import get_settings
@@ -26,6 +28,8 @@ app.add_typer(power_app, name="power")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(healthcode_app, name="healthcode")
+app.add_typer(hub_app, name="hub")
+install_cli(app)  # commands of outside apps, through the hub's register_cli hook
 app.add_typer(riskmap_app, name="riskmap")
 
 
@@ -63,7 +67,7 @@ def demo(
 
     settings = get_settings()
     options = DemoOptions(settings, scale)
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     with Progress(console=console) as progress:
         task = progress.add_task("Building the demo", total=len(DEMO_STEPS))
         for step in DEMO_STEPS:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from fugong.auth.users import create_user, find_user
 from fugong.geo import load_gazetteer
+from fugong.hub.folders import ingest_folder
+from fugong.hub.lake import get_lake
 from fugong.settings import Settings
 from fugong.sim import generate
 from fugong.store import Store, migrate
@@ -115,8 +117,22 @@ def _province(options: DemoOptions) -> str:
     return f"{sum(f.rows for f in result.files):,} rows in {len(result.files)} files, in {folder}"
 
 
+def _ingest(options: DemoOptions) -> str:
+    lake = get_lake(options.settings)
+    if lake.datasets():
+        return f"the lake already holds {len(lake.datasets())} datasets"
+    result = ingest_folder(options.province_folder, options.settings)
+    read = sum(r.read for r in result.reports)
+    accepted = sum(r.accepted for r in result.reports)
+    failed = "; ".join(f"{feed}: {why}" for feed, why in result.failures.items())
+    feeds = len({r.feed for r in result.reports})
+    outcome = f"{feeds} feeds, {read:,} rows read, {accepted:,} accepted, {read - accepted:,} quarantined"
+    return outcome + (f"; failed: {failed}" if failed else "")
+
+
 DEMO_STEPS = (
     DemoStep("Migrating the operational store", _migrate),
     DemoStep("Creating demo users", _users),
     DemoStep("Simulating the province (feeds with ground truth)", _province),
+    DemoStep("Ingesting the feeds through the data hub", _ingest),
 )

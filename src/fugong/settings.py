@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     field_encryption_key: SecretStr | None = Field(
         None, description="Key (urlsafe base64, 32 bytes) that encrypts personal fields in the store."
     )
+    hub_max_upload_bytes: int | None = Field(
+        None, ge=1, description="Largest file the hub accepts, in bytes; default 1 GiB. Larger ones are refused unread."
+    )
     frontend_dir: Path | None = Field(
         None, description="npm packages (node_modules) served at /static/vendor; default: beside the source tree."
     )

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 import fugong
+from fugong.hub import plugins as hub_plugins  # hub plugins
 from fugong.settings import Settings, get_settings
 from fugong.web import i18n
 from fugong.web.errors import install_error_handlers
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = Store.from_settings(settings)  # store and auth
     install_sessions(app, settings)  # store and auth
     app.include_router(auth.router)  # store and auth
+    hub_plugins.install(app)  # hub plugins
 
     app.mount("/static/app", StaticFiles(packages=[("fugong.web", "static")]), name="static")
     vendor = vendor_folder(settings)

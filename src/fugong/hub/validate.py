@@ -1,0 +1,204 @@
+"""Validate (校验): each column's standard value, the reason it fails (if any) and the fix applied (if any).
+
+The checks for one source are one SQL statement in stages: clean the text (trim, null words), convert
+directly, fall back to slower parses only where the direct conversion failed, check required values and
+ranges, then mark the row rejected if any column failed. Raw text is kept only where a column failed or was
+fixed, and masked for sensitive columns, so the quarantine never holds a readable ID number.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import duckdb
+
+from fugong.hub.contracts.base import TYPED_KINDS, TYPED_SUFFIX, Column, Contract, Kind
+from fugong.hub.sources import sql_name
+from fugong.hub.standardise import Standardised, Standardiser, clean
+
+DATE_RANGE = ("1900-01-01", "2100-12-31")
+_names = itertools.count()
+MAPPED_KINDS = frozenset({Kind.region, Kind.industry, Kind.id_number, Kind.credit_code, Kind.phone})
+# Typed kinds come typed from the reader or as text cast directly, untrimmed (a cast ignores spaces): only the
+# rows the cast fails pay for cleaning and the slower parses.
+CAST_KINDS = TYPED_KINDS
+
+
+def error_column(name: str) -> str:
+    """Stage column holding ``name``'s failure reason."""
+    return f"_e_{name}"
+
+
+def fix_column(name: str) -> str:
+    """Stage column holding the kind of fix applied to ``name``."""
+    return f"_f_{name}"
+
+
+def text_column(name: str) -> str:
+    """Stage column holding ``name``'s raw text where it failed or was fixed."""
+    return f"_r_{name}"
+
+
+def stage_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The columns the ``stage`` table has (error and fix columns exist only where a check can fire)."""
+    return {str(row[0]) for row in con.execute("DESCRIBE stage").fetchall()}
+
+
+def mask(expression: str) -> str:
+    """SQL: text with all but its first four and last two characters starred."""
+    return (
+        f"CASE WHEN length({expression}) > 6 THEN left({expression}, 4) || repeat('*', length({expression}) - 6) "
+        f"|| right({expression}, 2) ELSE repeat('*', length({expression})) END"
+    )
+
+
+def _range(column: Column, v: str) -> str:
+    """SQL: 'below_minimum' / 'above_maximum' for values outside the column's range, else NULL."""
+    low: str | None = None
+    high: str | None = None
+    if column.kind in (Kind.number, Kind.integer):
+        low = None if column.minimum is None else repr(column.minimum)
+        high = None if column.maximum is None else repr(column.maximum)
+    elif column.kind in (Kind.date, Kind.timestamp):
+        low, high = f"DATE '{DATE_RANGE[0]}'", f"DATE '{DATE_RANGE[1]}'"
+    checks = []
+    if low is not None:
+        checks.append(f"WHEN {v} < {low} THEN 'below_minimum'")
+    if high is not None:
+        checks.append(f"WHEN {v} > {high} THEN 'above_maximum'")
+    return f"CASE {' '.join(checks)} END" if checks else "NULL"
+
+
+def _fill(template: str, names: dict[str, str]) -> str:
+    for placeholder, name in names.items():
+        template = template.replace("{" + placeholder + "}", name)
+    return template
+
+
+def create_stage(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    sources: list[tuple[str, str]],
+    standardiser: Standardiser,
+    registers: dict[str, str] | None = None,
+    *,
+    insert: bool = False,
+) -> None:
+    """Check every row of ``sources`` (each a select and the SQL of its rows' unshifted lines) into ``stage``.
+
+    ``registers`` maps dataset names to SQL reading them, for columns ``required_when_known``; a column
+    whose register is not in the lake yet is checked as an optional column. With ``insert`` the rows are
+    added to an existing stage (records read again as text after their typed parse failed).
+    """
+    texts = ", ".join(
+        f"{sql_name(c.name)} AS {sql_name('_x_' + c.name)}, "
+        f"{sql_name(c.name + TYPED_SUFFIX)} AS {sql_name('_y_' + c.name)}"
+        if c.kind in CAST_KINDS
+        else f"{clean(sql_name(c.name))} AS {sql_name('_t_' + c.name)}"
+        for c in contract.columns
+    )
+    selects = " UNION ALL ".join(
+        f"SELECT _source, _ord, {line} AS _line, _malformed, _raw, {texts} FROM ({select})" for select, line in sources
+    )
+    # Mapped columns scan their distinct values first; materialising saves reading the files twice.
+    what = "TABLE" if any(c.kind in MAPPED_KINDS for c in contract.columns) else "VIEW"
+    cleaned = f"cleaned_{next(_names)}"
+    con.execute(f"CREATE OR REPLACE TEMP {what} {cleaned} AS {selects}")
+    select = _stage_select(contract, cleaned, standardiser, registers or {})
+    con.execute(f"INSERT INTO stage {select}" if insert else f"CREATE TEMP TABLE stage AS {select}")
+
+
+def _known(contract: Contract, registers: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """For columns required when a register knows them: the join bringing the register's flag, and its name."""
+    found = {}
+    for i, c in enumerate(contract.columns):
+        ref = c.required_when_known
+        if ref is None or ref.dataset not in registers:
+            continue
+        alias = f"known_{i}"
+        join = (
+            f"LEFT JOIN (SELECT {sql_name(ref.key)} AS k, bool_or({sql_name(ref.column)} IS NOT NULL) AS known "
+            f"FROM ({registers[ref.dataset]}) GROUP BY 1) AS {alias} ON {alias}.k = l3.{sql_name(ref.key)}"
+        )
+        found[c.name] = (join, f"coalesce({alias}.known, false)")
+    return found
+
+
+def _stage_select(contract: Contract, cleaned: str, standardiser: Standardiser, registers: dict[str, str]) -> str:
+    """SQL of the stage rows: values, errors, fixes and raw text of failing or fixed cells."""
+    plans: list[tuple[Column, Standardised, dict[str, str]]] = []
+    direct: list[str] = []
+    joins: list[str] = []
+    texts: list[str] = []
+    for c in contract.columns:
+        text = sql_name("_t_" + c.name)
+        read_as = sql_name("_x_" + c.name) if c.kind in CAST_KINDS else text
+        plan = standardiser.column(c, f"l1.{text}", cleaned)
+        names = {"r": text, "p": sql_name("_p_" + c.name), "v": sql_name(c.name)}
+        first = _fill(plan.direct, {"r": "l1." + read_as})
+        if c.kind in CAST_KINDS:
+            first = f"coalesce(l1.{sql_name('_y_' + c.name)}, {first})"
+            if c.sql_type == "DOUBLE":  # 'nan' and 'inf' are doubles, but no measurement
+                first = f"CASE WHEN isfinite({first}) THEN {first} END"
+        direct.append(f"{first} AS {names['p']}")
+        for extra, expression in plan.extras.items():
+            names[extra] = sql_name(f"_{extra}_{c.name}")
+            direct.append(f"{expression} AS {names[extra]}")
+        if c.kind in CAST_KINDS:
+            # Text exists only for rows that came as text; it is cleaned only where the direct cast failed.
+            typed = sql_name("_y_" + c.name)
+            texts.append(
+                f"CASE WHEN {typed} IS NOT NULL THEN NULL WHEN {names['p']} IS NULL THEN {clean(read_as)} "
+                f"ELSE {read_as} END AS {text}"
+            )
+        joins.extend(plan.joins)
+        plans.append((c, plan, names))
+    level2 = f"SELECT l1.*, {', '.join(direct)} FROM {cleaned} AS l1 {' '.join(joins)}"
+    if texts:
+        level2 = f"SELECT *, {', '.join(texts)} FROM ({level2})"
+    values = ", ".join(
+        f"{_fill(f'coalesce({{p}}, {plan.fallback})' if plan.fallback else '{p}', names)} AS {names['v']}"
+        for _, plan, names in plans
+    )
+    level3 = f"SELECT *, {values} FROM ({level2})"
+    known = _known(contract, registers)
+    # Only columns that can fail (or be fixed) get error (fix) columns: a narrower stage is a faster one.
+    checks, errors, fixes = [], [], []
+    for c, plan, names in plans:
+        needed = "true" if c.required else known[c.name][1] if c.name in known else None
+        empty = f"{names['v']} IS NULL AND {names['r']} IS NULL"
+        missing = f"CASE WHEN {empty} AND {needed} THEN 'missing_value' END" if needed else "NULL"
+        parts = [p for p in (missing, _fill(plan.error, names), _range(c, names["v"])) if p != "NULL"]
+        if parts:
+            errors.append(c)
+            checks.append(f"coalesce({', '.join(parts)}, NULL) AS {sql_name(error_column(c.name))}")
+        if plan.fix != "NULL":
+            fixes.append(c)
+            checks.append(f"{_fill(plan.fix, names)} AS {sql_name(fix_column(c.name))}")
+    registers_joined = " ".join(join for join, _ in known.values())
+    level4 = f"SELECT l3.*, {', '.join(checks) or 'NULL AS _none'} FROM ({level3}) AS l3 {registers_joined}"
+    rejected = " OR ".join(
+        ["_malformed IS NOT NULL", *(f"{sql_name(error_column(c.name))} IS NOT NULL" for c in errors)]
+    )
+    outputs = ["_source", "_ord", "_line", "_malformed"]
+    outputs += [sql_name(c.name) for c in contract.columns]
+    outputs += [sql_name(error_column(c.name)) for c in errors]
+    outputs += [sql_name(fix_column(c.name)) for c in fixes]
+    record = []
+    for c in contract.columns:
+        # Typed rows have no text: show their value as text where a range check failed.
+        text = f"coalesce({sql_name('_t_' + c.name)}, CAST({sql_name(c.name)} AS VARCHAR))"
+        shown = mask(text) if c.is_sensitive else text
+        flags = [f"{sql_name(error_column(c.name))} IS NOT NULL" for x in errors if x is c]
+        flags += [f"{sql_name(fix_column(c.name))} IS NOT NULL" for x in fixes if x is c]
+        if flags:
+            outputs.append(f"CASE WHEN {' OR '.join(flags)} THEN {shown} END AS {sql_name(text_column(c.name))}")
+        record.append(f"{sql_name(c.name)} := {shown}")
+    sensitive = any(c.is_sensitive for c in contract.columns)
+    withheld = "'<withheld: ' || length(_raw) || ' characters of a feed with personal data>'"
+    outputs.append(f"({rejected}) AS _rejected")
+    outputs.append(
+        f"CASE WHEN _malformed IS NOT NULL THEN {withheld if sensitive else '_raw'} "
+        f"WHEN {rejected} THEN CAST(to_json(struct_pack({', '.join(record)})) AS VARCHAR) END AS _raw"
+    )
+    return f"SELECT {', '.join(outputs)} FROM ({level4})"
