@@ -6,4 +6,5 @@ Each app adds one line here when it adds tables: ``from fugong.<app> import mode
 from __future__ import annotations
 
 from fugong.auth import models as auth  # noqa: F401
+from fugong.healthcode import models as healthcode  # noqa: F401
 from fugong.hub import models as hub  # noqa: F401
