@@ -1,4 +1,4 @@
-"""The FastAPI app factory: settings, error format, languages, metrics, routers, static files."""
+"""The FastAPI app factory: settings, store, sessions, errors, languages, metrics, routers, plugins, static."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 import fugong
-from fugong.hub import plugins as hub_plugins  # hub plugins
+from fugong.auth.sessions import install_sessions
+from fugong.hub import plugins
 from fugong.settings import Settings, get_settings
+from fugong.store import Store
 from fugong.web import i18n
 from fugong.web.errors import install_error_handlers
 from fugong.web.observability import configure_logging, install_metrics
-from fugong.web.routers import geo, system
+from fugong.web.routers import auth, geo, system
 
 
 def vendor_folder(settings: Settings) -> Path:
@@ -47,17 +49,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         return await call_next(request)
 
+    app.state.store = Store.from_settings(settings)
+    install_sessions(app, settings)
+
     app.include_router(system.router)
     app.include_router(geo.router)
-    # store and auth
-    from fugong.auth.sessions import install_sessions  # store and auth
-    from fugong.store import Store  # store and auth
-    from fugong.web.routers import auth  # store and auth
-
-    app.state.store = Store.from_settings(settings)  # store and auth
-    install_sessions(app, settings)  # store and auth
-    app.include_router(auth.router)  # store and auth
-    hub_plugins.install(app)  # hub plugins
+    app.include_router(auth.router)
+    plugins.install(app)  # the hub and the apps, through the same hooks an outside app uses
 
     app.mount("/static/app", StaticFiles(packages=[("fugong.web", "static")]), name="static")
     vendor = vendor_folder(settings)
