@@ -60,7 +60,8 @@ def test_the_lunar_aligned_comparison_with_2015(tianchi: Inputs) -> None:
     assert by_day.loc[date(2016, 2, 8), "previous_index"] < 50
     assert by_day.loc[date(2016, 2, 24), "index_change"] > 0
     other = lunar_comparison(*tianchi.tables(), params, parse_baseline("2015-01-01..2015-01-31"))[0]
-    assert (other["index"] == table["index"]).all()
+    # Float sums may differ in the last bits between runs (parallel aggregation order): compare to 1e-9.
+    assert other["index"].tolist() == pytest.approx(table["index"].tolist(), abs=1e-9)
     assert (other["previous_index"] != table["previous_index"]).any()
 
 
