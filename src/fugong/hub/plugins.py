@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fugong.hub.plugins")
 ENTRY_POINT_GROUP = "fugong"
-BUILTIN_PLUGINS = ("fugong.hub.builtin", "fugong.riskmap.plugin")
+BUILTIN_PLUGINS = (
+    "fugong.hub.builtin",
+    "fugong.riskmap.plugin",
+)
 
 _manager: pluggy.PluginManager | None = None
 failed_plugins: dict[str, str] = {}
