@@ -96,7 +96,7 @@ def test_a_new_store_gets_its_tables(settings: Settings, capsys: pytest.CaptureF
     [
         (
             ["--role", "mayor"],
-            "error: unknown role 'mayor'; roles: citizen, enterprise, checkpoint, county_official, analyst, "
+            "error: unknown role 'mayor'; roles: citizen, enterprise, checkpoint, grassroots, county_official, analyst, "
             "data_steward, admin",
         ),
         (

@@ -14,6 +14,7 @@ class Role(StrEnum):
     citizen = "citizen"
     enterprise = "enterprise"
     checkpoint = "checkpoint"
+    grassroots = "grassroots"
     county_official = "county_official"
     analyst = "analyst"
     data_steward = "data_steward"
@@ -25,6 +26,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.citizen: "市民",
     Role.enterprise: "企业",
     Role.checkpoint: "卡口人员",
+    Role.grassroots: "基层工作人员",
     Role.county_official: "县级干部",
     Role.analyst: "分析人员",
     Role.data_steward: "数据管理员",
