@@ -87,3 +87,16 @@ def tianchi_file() -> Path:
 def tianchi() -> Inputs:
     """The real Yangzhong panel loaded once (about 3 s): 1,454 users, 2015-01-01 … 2016-09-30."""
     return open_inputs(shared_file(TIANCHI))
+
+
+@pytest.fixture(scope="session")
+def power_lake(tiny_province: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny simulated province ingested once into a lake of its own (read-only); returns its data_dir."""
+    from fugong.hub.folders import ingest_folder
+    from fugong.hub.lake import get_lake
+    from fugong.settings import Settings
+
+    data_dir = tmp_path_factory.mktemp("power-lake") / "var"
+    result = ingest_folder(tiny_province.out_dir, Settings(data_dir=data_dir))
+    assert get_lake(Settings(data_dir=data_dir)).current("grid_readings") is not None, result
+    return data_dir

@@ -7,7 +7,8 @@ from datetime import date
 import chinese_calendar
 import pytest
 
-from fugong.power.calendar import NEW_YEAR, CalendarOutOfRange, day_flags, days_from_new_year, lunar_aligned
+from fugong.lunar import NEW_YEAR
+from fugong.power.calendar import CalendarOutOfRange, day_flags, days_from_new_year, lunar_aligned
 
 
 def test_every_new_year_date_falls_in_that_year_s_spring_festival_holiday() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -30,9 +31,10 @@ def _run(tmp_path: Path, readings: list[list[str]], users: list[list[str]] | Non
     return run_index(open_inputs(r, u), params)
 
 
-def _row(run: IndexRun, level: str = "province", code: str = "all") -> dict[str, object]:
+def _row(run: IndexRun, level: str = "province", code: str = "all") -> dict[str, Any]:
     frame = run.figures
-    return frame[(frame["level"] == level) & (frame["code"] == code)].iloc[0].to_dict()
+    row: dict[str, Any] = frame[(frame["level"] == level) & (frame["code"] == code)].iloc[0].to_dict()
+    return row
 
 
 def test_the_engine_reproduces_zhejiang_s_published_figures(published_readings: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def _csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
-def _series(user: str, december: list[float], february: list[float | None]) -> list[list[str]]:
+def _series(user: str, december: Sequence[float], february: Sequence[float | None]) -> list[list[str]]:
     rows = [[user, (date(2019, 12, 1) + timedelta(days=i)).isoformat(), f"{v:.3f}"] for i, v in enumerate(december)]
     rows += [[user, d.isoformat(), "" if v is None else f"{v:.3f}"] for d, v in zip(FEB, february, strict=True)]
     return rows

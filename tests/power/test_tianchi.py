@@ -19,7 +19,7 @@ def _reference(path: Path, day: date) -> tuple[float, float]:
     """The two shares of one day computed the plain way with pandas, straight from the wide file."""
     wide = pd.read_csv(path, parse_dates=["record_date"]).drop(columns="total")
     wide = wide.set_index("record_date")
-    december = wide.loc["2015-12-01":"2015-12-31"]
+    december = wide[(wide.index >= "2015-12-01") & (wide.index <= "2015-12-31")]
     baseline = december.mean()
     kwh = wide.loc[pd.Timestamp(day)]
     # exact: 10·n·kWh ≥ 3·S with n = 31 days (every user reported every December day)

@@ -30,6 +30,7 @@ ENTRY_POINT_GROUP = "fugong"
 BUILTIN_PLUGINS = (
     "fugong.hub.builtin",
     "fugong.riskmap.plugin",
+    "fugong.power.plugin",
 )
 
 _manager: pluggy.PluginManager | None = None

@@ -32,6 +32,11 @@ app = typer.Typer(
 ReadingsOption = typer.Option(
     ..., "--readings", help="Daily readings: long (user_id, day, kwh) or wide; CSV/Parquet/XLSX"
 )
+LakeReadingsOption = typer.Option(
+    None,
+    "--readings",
+    help="Daily readings: long (user_id, day, kwh) or wide; CSV/Parquet/XLSX. Without it: the hub's lake",
+)
 UsersOption = typer.Option(None, "--users", help="Users file: user_id → credit_code, county_code, industry, ...")
 BaselineOption = typer.Option(
     "2019-12-01..2019-12-31", "--baseline", help="START..END, a quarter like 2019Q4, lunar, or lunar:START..END"
@@ -41,7 +46,9 @@ VariantOption = typer.Option(Variant.zhejiang, "--variant", help="Production sha
 ViewOption = typer.Option(View.accounts, "--view", help="accounts, or enterprises (accounts summed per credit code)")
 FromOption = typer.Option(None, "--from", help="First day to index (default: first day of the readings)")
 ToOption = typer.Option(None, "--to", help="Last day to index (default: last day of the readings)")
-ByOption = typer.Option("province", "--by", help="Levels: province,city,county,industry,size,key or a+b combinations")
+ByOption = typer.Option(
+    "province", "--by", help="Levels: province,city,county,industry,sector,size,key or a+b combinations"
+)
 OutOption = typer.Option(..., "--out", help="Output file: .csv, .parquet or .xlsx (parameters beside it)")
 
 
@@ -102,7 +109,7 @@ def _finish(inputs: Inputs, run: IndexRun, out: Path) -> None:
 
 @app.command("index")
 def index_command(
-    readings: Path = ReadingsOption,
+    readings: Path | None = LakeReadingsOption,
     users: Path | None = UsersOption,
     baseline: str = BaselineOption,
     threshold: str = ThresholdOption,
@@ -115,6 +122,18 @@ def index_command(
 ) -> None:
     """Compute the index per day and level: users, resumed, missing, the two shares and the index (percent)."""
     check_output(out)
+    if readings is None:
+        from fugong.power.lake import lake_index, parameters_from_text
+        from fugong.settings import get_settings
+
+        _no_users_without_readings(users)
+        settings = get_settings()
+        days = parse_day(first, "--from"), parse_day(last, "--to")
+        params = parameters_from_text(settings, baseline, threshold, variant, view, *days)
+        run = lake_index(settings, by, params)
+        write_output(run.figures, out, run.parameters, {"notes": run.notes})
+        _echo_run(run, out, 0)
+        return
     inputs = open_inputs(readings, users)
     params = _parameters(inputs, baseline, threshold, variant, view, first, last, by)
     _finish(inputs, run_index(inputs, params), out)
@@ -167,7 +186,7 @@ def compare_command(
 
 @app.command("shortfall")
 def shortfall_command(
-    readings: Path = ReadingsOption,
+    readings: Path | None = LakeReadingsOption,
     users: Path | None = UsersOption,
     links: Path | None = typer.Option(None, "--links", help="Supply links: enterprise_id → supplier_id"),
     baseline: str = BaselineOption,
@@ -176,15 +195,33 @@ def shortfall_command(
     days: int = typer.Option(3, "--days", help="… on this many consecutive days"),
     as_of: str = typer.Option(..., "--as-of", help="The day the list is for (YYYY-MM-DD)"),
     view: View = typer.Option(View.enterprises, "--view", help="enterprises (default, needs --users) or accounts"),
+    county: str | None = typer.Option(None, "--county", help="Only this county (lake only; GB/T 2260 code)"),
     out: Path = OutOption,
 ) -> None:
     """List firms resumed but below a share of baseline for consecutive days, with their suppliers' status."""
     from fugong.power.shortfall import ShortfallRules, load_links, shortfalls
 
     check_output(out)
-    inputs = open_inputs(readings, users)
     day = parse_day(as_of, "--as-of")
     assert day is not None
+    rules = ShortfallRules(Ratio.parse(below, "--below"), days)
+    if readings is None:
+        from fugong.power.lake import lake_shortfalls, parameters_from_text
+        from fugong.settings import get_settings
+
+        _no_users_without_readings(users)
+        if links is not None:
+            raise PowerInputError("--links goes with --readings; the lake's supply_links are used", field="--links")
+        settings = get_settings()
+        found = lake_shortfalls(
+            settings, day, county, parameters_from_text(settings, baseline, threshold, view=View.enterprises), rules
+        )
+        write_output(found.rows, out, found.parameters, {"below": rules.below.text, "days": rules.days})
+        _echo_shortfalls(found.parameters, rules, len(found.rows), day, out)
+        return
+    if county is not None:
+        raise PowerInputError("--county works on the lake (without --readings); use a users file", field="--county")
+    inputs = open_inputs(readings, users)
     view = view if users is not None else View.accounts
     params = replace(
         _parameters(inputs, baseline, threshold, Variant.zhejiang, view, None, None, "province"),
@@ -196,14 +233,25 @@ def shortfall_command(
     if links is not None:
         load_links(inputs.con, links)
         link_table = inputs.backend.table("links")
-    rules = ShortfallRules(Ratio.parse(below, "--below"), days)
     unit_readings, unit_users = units(*inputs.tables(), params)
     pop = population(unit_readings, unit_users, params)
     table = shortfalls(unit_readings, pop, params, day, link_table, rules)
     write_output(table, out, params, {"below": rules.below.text, "days": rules.days})
+    _echo_shortfalls(params, rules, len(table), day, out)
+
+
+def _no_users_without_readings(users: Path | None) -> None:
+    if users is not None:
+        raise PowerInputError(
+            "--users goes with --readings; without --readings the lake's grid_accounts and market_registry are used",
+            field="--users",
+        )
+
+
+def _echo_shortfalls(params: Parameters, rules: Any, rows: int, day: date, out: Path) -> None:
     typer.echo(f"parameters: {params.summary()}; below {rules.below.text} for {rules.days} days")
-    typer.echo(f"{len(table)} firms resumed but below {rules.below.text} of baseline for {days} days up to {day}")
-    typer.echo(f"wrote {len(table)} rows to {out}; parameters in {params_path(out)}")
+    typer.echo(f"{rows} firms resumed but below {rules.below.text} of baseline for {rules.days} days up to {day}")
+    typer.echo(f"wrote {rows} rows to {out}; parameters in {params_path(out)}")
 
 
 @app.command("gaming")

@@ -15,6 +15,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from fugong.geo.industries import sections
 from fugong.power.calendar import days_between
 from fugong.power.definitions import Parameters, PowerInputError, Ratio, Variant, View
 from fugong.power.users import UNKNOWN
@@ -26,8 +27,13 @@ LEVEL_COLUMNS: dict[str, tuple[str, ...]] = {
     "industry": ("industry",),
     "size": ("size_class",),
     "key": ("key_group",),
+    "sector": ("sector",),
 }
 ATTRIBUTES = ("city_code", "county_code", "industry", "size_class", "key_group")
+# Attributes derived from the users' own: the sector (三次产业) of the industry section (A primary, B–E secondary,
+# the rest tertiary; GB/T 4754-2017 with the NBS 2018 sector rules applied per section).
+SECTOR_OF_SECTION = {s.code: s.sector for s in sections()}
+POPULATION_ATTRIBUTES = (*ATTRIBUTES, "sector")
 PROVINCE_CODE = "all"
 FIGURE_COLUMNS = (
     "day",
@@ -113,7 +119,10 @@ def population(readings: ir.Table, users: ir.Table | None, params: Parameters) -
             s=joined.s.fill_null(0),
             **{c: joined[c].fill_null(UNKNOWN) for c in ATTRIBUTES},
         )
-    return table.mutate(in_population=(table.n > 0) & (table.s > 0))
+    return table.mutate(
+        sector=table.industry.substitute(SECTOR_OF_SECTION, else_=ibis.literal(UNKNOWN)),
+        in_population=(table.n > 0) & (table.s > 0),
+    )
 
 
 def _period(params: Parameters) -> tuple[date, date]:
@@ -131,7 +140,7 @@ def figures(readings: ir.Table, pop: ir.Table, params: Parameters, days: Sequenc
     first, last = _period(params)
     days = list(days) if days is not None else days_between(first, last)
     levels = params.levels
-    columns = [c for c in ATTRIBUTES if any(c in level_columns(level) for level in levels)]
+    columns = [c for c in POPULATION_ATTRIBUTES if any(c in level_columns(level) for level in levels)]
     pop_sums = {
         "users": lambda t: t.in_population.cast("int64").sum(),
         "outside_users": lambda t: (~t.in_population).cast("int64").sum(),

@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from fugong.geo.divisions import Gazetteer, load_gazetteer
-from fugong.geo.industries import section
+from fugong.geo.industries import SECTOR_NAMES_ZH, section
 from fugong.power.calendar import day_flags
 from fugong.power.definitions import BaselineWindow, InputFile, Parameters, PowerInputError
 from fugong.power.engines import duckdb_backend, frame_of
@@ -195,6 +195,8 @@ def default_namer() -> Namer:
             return division(code)
         if kind == "industry":
             return section(code).name_zh
+        if kind == "sector":
+            return SECTOR_NAMES_ZH.get(code, code)
         return (SIZE_NAMES if kind == "size" else KEY_NAMES).get(code, code)
 
     def name(level: str, code: str) -> str:

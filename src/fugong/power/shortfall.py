@@ -118,28 +118,27 @@ def _suppliers(links: ir.Table | None, status: ir.Table, firms: list[str]) -> pd
     joined = frame_of(mine.left_join(status, mine.supplier_id == status.user_id))
     if joined.empty:
         return empty
-
-    def label(row: pd.Series) -> str:
-        if pd.isna(row["baseline_kwh"]):
-            return "unknown"
-        if pd.isna(row["kwh"]):
-            return "no reading"
-        return ("resumed" if row["resumed"] else "not resumed") + f" {row['ratio_pct']:.0f}%"
-
-    joined["label"] = joined.apply(label, axis=1)
-    rows = []
-    for firm, group in joined.groupby("enterprise_id", sort=True):
-        group = group.sort_values("supplier_id")
-        rows.append(
-            {
-                "enterprise_id": firm,
-                "suppliers": len(group),
-                "suppliers_resumed": int(group["label"].str.startswith("resumed").sum()),
-                "suppliers_not_resumed": int(group["label"].str.startswith("not resumed").sum()),
-                "suppliers_unknown": int(group["label"].isin(["unknown", "no reading"]).sum()),
-                "supplier_status": "; ".join(
-                    f"{s} {lab}" for s, lab in zip(group["supplier_id"], group["label"], strict=True)
-                ),
-            }
-        )
-    return pd.DataFrame(rows)
+    # one label per link, vectorised (a row-by-row loop took 17 s for the 4,000 firms of the demo province)
+    unknown = joined["baseline_kwh"].isna()
+    no_reading = ~unknown & joined["kwh"].isna()
+    known = ~unknown & ~no_reading
+    resumed = known & joined["resumed"].fillna(False).astype(bool)
+    ratio = joined["ratio_pct"].map(lambda v: "" if pd.isna(v) else f" {v:.0f}%")
+    joined["label"] = "not resumed" + ratio
+    joined.loc[resumed, "label"] = "resumed" + ratio[resumed]
+    joined.loc[no_reading, "label"] = "no reading"
+    joined.loc[unknown, "label"] = "unknown"
+    joined["is_resumed"] = resumed.astype("int64")
+    joined["is_not_resumed"] = (known & ~resumed).astype("int64")
+    joined["is_unknown"] = (~known).astype("int64")
+    joined["text"] = joined["supplier_id"] + " " + joined["label"]
+    grouped = joined.sort_values(["enterprise_id", "supplier_id"]).groupby("enterprise_id", sort=True)
+    return pd.DataFrame(
+        {
+            "suppliers": grouped.size(),
+            "suppliers_resumed": grouped["is_resumed"].sum(),
+            "suppliers_not_resumed": grouped["is_not_resumed"].sum(),
+            "suppliers_unknown": grouped["is_unknown"].sum(),
+            "supplier_status": grouped["text"].agg("; ".join),
+        }
+    ).reset_index()
