@@ -1,15 +1,21 @@
-"""Hand-made case tables for the risk-map tests: Yueqing's path, a quieter county, a county that never had a case."""
+"""Fixtures of the risk-map tests: hand-made case tables (Yueqing's path, a quieter county, a county that never had
+a case) and the real web app over the tiny simulated province ingested into a lake."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from fugong.hub import lake
+from fugong.hub.folders import ingest_folder
 from fugong.riskmap.cases import CaseDay
+from fugong.settings import Settings, get_settings
 
 YUEQING, XIHU, PANAN = "330382", "330106", "330727"  # 乐清市, 西湖区, 磐安县
 SIMPLE_HEADER = ["county", "day", "new_confirmed", "new_local", "new_imported", "new_clusters", "removed"]
@@ -64,3 +70,79 @@ def write_lines(tmp_path: Path) -> Callable[[str, list[str]], Path]:
         return path
 
     return write
+
+
+@dataclass(frozen=True)
+class Web:
+    """The app under test, its client and a maker of API-token headers."""
+
+    client: Any
+    token: Callable[..., dict[str, str]]
+    settings: Settings
+
+
+@pytest.fixture(scope="session")
+def riskmap_store_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A SQLite store migrated once, copied clean for each web test."""
+    from fugong.store.testing import StoreTemplate
+
+    with StoreTemplate("sqlite", tmp_path_factory.mktemp("riskmap-store")) as template:
+        yield template
+
+
+@pytest.fixture(scope="session")
+def lake_dir(tiny_province: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny province ingested once into a lake of its own (read-only); returns its data_dir."""
+    data_dir = tmp_path_factory.mktemp("riskmap-lake") / "var"
+    result = ingest_folder(tiny_province.out_dir, Settings(data_dir=data_dir))
+    assert lake.get_lake(Settings(data_dir=data_dir)).current("cdc_cases") is not None, result
+    return data_dir
+
+
+def _web(data_dir: Path, template: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web]:
+    from fastapi.testclient import TestClient
+
+    from fugong.auth.tokens import issue_token
+    from fugong.auth.users import create_user
+    from fugong.geo import load_gazetteer
+    from fugong.store import utcnow
+    from fugong.web.app import create_app
+
+    with template.clean_url(tmp_path) as url:
+        monkeypatch.setenv("FUGONG_DATA_DIR", str(data_dir))
+        monkeypatch.setenv("FUGONG_DATABASE_URL", url)
+        monkeypatch.setenv("FUGONG_CONFIG", str(tmp_path / "absent.toml"))
+        get_settings.cache_clear()
+        settings = get_settings()
+        app = create_app(settings)
+        gazetteer = load_gazetteer(settings.province, settings.reference_date)
+
+        def token(username: str, *roles: str) -> dict[str, str]:
+            counties = (YUEQING,) if "county_official" in roles else ()
+            with app.state.store.session() as session:
+                create_user(session, username, roles=roles, gazetteer=gazetteer, counties=counties)
+                issued = issue_token(session, username, name="tests", now=utcnow())
+            return {"Authorization": f"Bearer {issued.token}"}
+
+        with TestClient(app) as client:
+            yield Web(client, token, settings)
+        app.state.store.dispose()
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def web(lake_dir: Path, riskmap_store_template: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web]:
+    """The real web app over the tiny province's lake."""
+    yield from _web(lake_dir, riskmap_store_template, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def empty_web(riskmap_store_template: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web]:
+    """The real web app over a lake with nothing ingested."""
+    yield from _web(tmp_path / "var", riskmap_store_template, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def analyst(web: Web) -> dict[str, str]:
+    """Headers of a signed-in analyst."""
+    return web.token("fenxi", "analyst")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,88 +11,11 @@ import duckdb
 import pytest
 
 from fugong.hub import lake
-from fugong.hub.folders import ingest_folder
 from fugong.riskmap.plugin import LINE_LIST
 from fugong.riskmap.service import county_units, grade_file, grade_rows
-from fugong.settings import Settings, get_settings
+from fugong.settings import Settings
 
 YUEQING = "330382"
-
-
-@dataclass(frozen=True)
-class Web:
-    """The app under test, its client and a maker of API-token headers."""
-
-    client: Any
-    token: Callable[..., dict[str, str]]
-    settings: Settings
-
-
-@pytest.fixture(scope="module")
-def store_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A SQLite store migrated once for this module, copied clean for each test."""
-    from fugong.store.testing import StoreTemplate
-
-    with StoreTemplate("sqlite", tmp_path_factory.mktemp("riskmap-store")) as template:
-        yield template
-
-
-@pytest.fixture(scope="module")
-def lake_dir(tiny_province: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny province ingested once into a lake of its own (read-only); returns its data_dir."""
-    data_dir = tmp_path_factory.mktemp("riskmap-lake") / "var"
-    result = ingest_folder(tiny_province.out_dir, Settings(data_dir=data_dir))
-    assert lake.get_lake(Settings(data_dir=data_dir)).current("cdc_cases") is not None, result
-    return data_dir
-
-
-def _web(data_dir: Path, store_template: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web]:
-    from fastapi.testclient import TestClient
-
-    from fugong.auth.tokens import issue_token
-    from fugong.auth.users import create_user
-    from fugong.geo import load_gazetteer
-    from fugong.store import utcnow
-    from fugong.web.app import create_app
-
-    with store_template.clean_url(tmp_path) as url:
-        monkeypatch.setenv("FUGONG_DATA_DIR", str(data_dir))
-        monkeypatch.setenv("FUGONG_DATABASE_URL", url)
-        monkeypatch.setenv("FUGONG_CONFIG", str(tmp_path / "absent.toml"))
-        get_settings.cache_clear()
-        settings = get_settings()
-        app = create_app(settings)
-        gazetteer = load_gazetteer(settings.province, settings.reference_date)
-
-        def token(username: str, *roles: str) -> dict[str, str]:
-            counties = (YUEQING,) if "county_official" in roles else ()
-            with app.state.store.session() as session:
-                create_user(session, username, roles=roles, gazetteer=gazetteer, counties=counties)
-                issued = issue_token(session, username, name="tests", now=utcnow())
-            return {"Authorization": f"Bearer {issued.token}"}
-
-        with TestClient(app) as client:
-            yield Web(client, token, settings)
-        app.state.store.dispose()
-        get_settings.cache_clear()
-
-
-@pytest.fixture
-def web(lake_dir: Path, store_template: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web]:
-    """The real web app over the tiny province's lake."""
-    yield from _web(lake_dir, store_template, tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def empty_web(store_template: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web]:
-    """The real web app over a lake with nothing ingested."""
-    yield from _web(tmp_path / "var", store_template, tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def analyst(web: Web) -> dict[str, str]:
-    """Headers of a signed-in analyst."""
-    return web.token("fenxi", "analyst")
 
 
 def _lake_rows(settings: Settings) -> list[tuple[Any, ...]]:
@@ -103,7 +24,7 @@ def _lake_rows(settings: Settings) -> list[tuple[Any, ...]]:
         return con.execute(lake.scan_sql(version, list(LINE_LIST))).fetchall()
 
 
-def test_days_span_the_case_list_in_the_lake(web: Web, analyst: dict[str, str]) -> None:
+def test_days_span_the_case_list_in_the_lake(web: Any, analyst: dict[str, str]) -> None:
     response = web.client.get("/api/riskmap/days", headers=analyst)
     assert response.status_code == 200, response.text
     dated = [v for row in _lake_rows(web.settings) for v in row[5:] if isinstance(v, date)]
@@ -113,7 +34,7 @@ def test_days_span_the_case_list_in_the_lake(web: Web, analyst: dict[str, str]) 
 
 
 def test_grades_match_the_core_grading_of_the_same_cases_as_a_file(
-    web: Web, analyst: dict[str, str], tmp_path: Path
+    web: Any, analyst: dict[str, str], tmp_path: Path
 ) -> None:
     # The same rows written as the CDC line list the readers know: the lake path must grade exactly like it.
     export = tmp_path / "cases.csv"
@@ -143,7 +64,7 @@ def test_grades_match_the_core_grading_of_the_same_cases_as_a_file(
     assert (yueqing["name"], yueqing["level"], yueqing["colour"]) == ("乐清市", "高风险", "red")
 
 
-def test_changes_are_the_counties_whose_colour_differs_from_the_day_before(web: Web, analyst: dict[str, str]) -> None:
+def test_changes_are_the_counties_whose_colour_differs_from_the_day_before(web: Any, analyst: dict[str, str]) -> None:
     def colours(day: str) -> tuple[dict[str, str], list[dict[str, str]]]:
         body = web.client.get("/api/riskmap/grades", params={"date": day}, headers=analyst).json()
         return {g["code"]: g["colour"] for g in body["grades"]}, body["changes"]
@@ -160,7 +81,7 @@ def test_changes_are_the_counties_whose_colour_differs_from_the_day_before(web: 
 
 
 def test_the_first_day_has_no_changes_and_the_levels_panel_counts_the_last_day(
-    web: Web, analyst: dict[str, str]
+    web: Any, analyst: dict[str, str]
 ) -> None:
     span = web.client.get("/api/riskmap/days", headers=analyst).json()
     first = web.client.get("/api/riskmap/grades", params={"date": span["first"]}, headers=analyst).json()
@@ -175,7 +96,7 @@ def test_the_first_day_has_no_changes_and_the_levels_panel_counts_the_last_day(
 
 
 @pytest.mark.parametrize("role", ["analyst", "county_official", "admin"])
-def test_the_cockpit_admits_analysts_county_officials_and_admins(web: Web, role: str) -> None:
+def test_the_cockpit_admits_analysts_county_officials_and_admins(web: Any, role: str) -> None:
     headers = web.token(f"user_{role}", role)
     assert web.client.get("/api/riskmap/grades", params={"date": "2020-02-12"}, headers=headers).status_code == 200
     page = web.client.get("/riskmap", headers=headers)
@@ -185,7 +106,7 @@ def test_the_cockpit_admits_analysts_county_officials_and_admins(web: Web, role:
     assert "低风险" in page.text
 
 
-def test_the_cockpit_speaks_english_on_request(web: Web, analyst: dict[str, str]) -> None:
+def test_the_cockpit_speaks_english_on_request(web: Any, analyst: dict[str, str]) -> None:
     page = web.client.get("/riskmap", params={"lang": "en"}, headers=analyst)
     assert "<h1>Province cockpit</h1>" in page.text
     for label in ("high risk", "fairly high risk", "medium risk", "fairly low risk", "low risk"):
@@ -194,7 +115,7 @@ def test_the_cockpit_speaks_english_on_request(web: Web, analyst: dict[str, str]
 
 
 @pytest.mark.parametrize("path", ["/api/riskmap/grades?date=2020-02-12", "/api/riskmap/days", "/api/riskmap/levels"])
-def test_the_api_refuses_callers_without_a_cockpit_role(web: Web, path: str) -> None:
+def test_the_api_refuses_callers_without_a_cockpit_role(web: Any, path: str) -> None:
     anonymous = web.client.get(path)
     assert anonymous.status_code == 401
     assert anonymous.json()["error"] == "unauthorized"
@@ -204,7 +125,7 @@ def test_the_api_refuses_callers_without_a_cockpit_role(web: Web, path: str) -> 
         assert "analyst" in refused.json()["detail"]
 
 
-def test_the_page_sends_a_browser_without_a_session_to_sign_in(web: Web) -> None:
+def test_the_page_sends_a_browser_without_a_session_to_sign_in(web: Any) -> None:
     response = web.client.get("/riskmap", headers={"accept": "text/html"}, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/riskmap"
@@ -224,7 +145,7 @@ def test_the_page_sends_a_browser_without_a_session_to_sign_in(web: Web) -> None
     ],
 )
 def test_bad_dates_are_refused_naming_the_date(
-    web: Web, analyst: dict[str, str], query: dict[str, str], detail: str
+    web: Any, analyst: dict[str, str], query: dict[str, str], detail: str
 ) -> None:
     response = web.client.get("/api/riskmap/grades", params=query, headers=analyst)
     assert response.status_code == 422
@@ -232,7 +153,7 @@ def test_bad_dates_are_refused_naming_the_date(
     assert detail in response.json()["detail"]
 
 
-def test_a_day_outside_the_case_data_names_the_days_covered(web: Web, analyst: dict[str, str]) -> None:
+def test_a_day_outside_the_case_data_names_the_days_covered(web: Any, analyst: dict[str, str]) -> None:
     span = web.client.get("/api/riskmap/days", headers=analyst).json()
     for query in ({"date": "2019-12-01"}, {"date": "2021-01-01"}):
         response = web.client.get("/api/riskmap/grades", params=query, headers=analyst)
@@ -245,7 +166,7 @@ def test_a_day_outside_the_case_data_names_the_days_covered(web: Web, analyst: d
 
 
 @pytest.mark.parametrize("path", ["/api/riskmap/grades?date=2020-02-12", "/api/riskmap/days", "/api/riskmap/levels"])
-def test_an_empty_lake_says_to_ingest_the_cdc_cases(empty_web: Web, path: str) -> None:
+def test_an_empty_lake_says_to_ingest_the_cdc_cases(empty_web: Any, path: str) -> None:
     response = empty_web.client.get(path, headers=empty_web.token("fenxi", "analyst"))
     assert response.status_code == 404
     body = response.json()
@@ -254,7 +175,7 @@ def test_an_empty_lake_says_to_ingest_the_cdc_cases(empty_web: Web, path: str) -
     assert "cdc_cases" in body["detail"]
 
 
-def test_a_case_list_whose_every_row_was_quarantined_is_no_case_data(empty_web: Web, tmp_path: Path) -> None:
+def test_a_case_list_whose_every_row_was_quarantined_is_no_case_data(empty_web: Any, tmp_path: Path) -> None:
     from fugong.hub.ingest import ingest
 
     sent = tmp_path / "cases.csv"
@@ -267,7 +188,7 @@ def test_a_case_list_whose_every_row_was_quarantined_is_no_case_data(empty_web: 
     assert "has no rows" in response.json()["detail"]
 
 
-def test_a_case_living_in_a_city_rather_than_a_county_is_named(empty_web: Web, tmp_path: Path) -> None:
+def test_a_case_living_in_a_city_rather_than_a_county_is_named(empty_web: Any, tmp_path: Path) -> None:
     from fugong.hub.ingest import ingest
 
     sent = tmp_path / "cases.csv"

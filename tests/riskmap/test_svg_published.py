@@ -67,7 +67,10 @@ def test_map_legend_in_english_when_asked(
 @pytest.mark.parametrize(
     ("out", "extra", "message"),
     [
-        ("map.png", [], "only .svg is written"),
+        ("map.gif", [], "only .svg and .png maps are written"),
+        ("map.svg", ["--format", "png"], "--format png but --out"),
+        ("map.png", ["--kind", "xyz"], "kind 'xyz' is not a map"),
+        ("map.png", ["--kind", "resumption"], "--kind resumption needs --power and --stats"),
         ("missing/map.svg", [], "does not exist"),
         ("map.svg", ["--language", "fr"], "language must be zh or en"),
     ],

@@ -13,12 +13,14 @@ from fugong.errors import InvalidInput
 from fugong.geo import load_boundaries, load_gazetteer
 from fugong.geo.divisions import Gazetteer
 from fugong.riskmap.grading import on_day
+from fugong.riskmap.layers import check_kind, resumption_layer, risk_layer
 from fugong.riskmap.levels import HIGH_TO_LOW
 from fugong.riskmap.matrix import place
+from fugong.riskmap.png import render_png
 from fugong.riskmap.published import compare, published_counts
 from fugong.riskmap.resumption import CountyResumption, ResumptionConfig, county_index
 from fugong.riskmap.service import Units, changes_on, county_units, grade_file, grade_rows, units_from_file
-from fugong.riskmap.svg import render as render_svg
+from fugong.riskmap.svg import check_language, render_layer
 from fugong.riskmap.tables import read_county_gdp, read_industry_rates, read_sector_shares
 from fugong.settings import get_settings
 
@@ -109,31 +111,64 @@ def compare_record(cases: Path | None = CasesOption, fmt: OutputFormat = FormatO
     render(rows, fmt, ["day", *[level.colour for level in HIGH_TO_LOW], "distance"])
 
 
+PowerOption = typer.Option(..., "--power", help="county,[day,]sector,resumed_share,production_share (percent)")
+StatsOption = typer.Option(..., "--stats", help="county_stats feed, or county,primary,secondary,tertiary")
+FormsOption = typer.Option(
+    None, "--forms", help="county,[day,]rate: above-designated-size industry resumption (percent)"
+)
+
+
+MAP_FORMATS = {".svg": "svg", ".png": "png"}
+
+
+def _map_format(out: Path, fmt: str | None) -> str:
+    image = MAP_FORMATS.get(out.suffix.lower())
+    if image is None:
+        raise InvalidInput(f"--out {out}: only .svg and .png maps are written", field="--out")
+    if fmt is not None and fmt != image:
+        raise InvalidInput(f"--format {fmt} but --out {out} ends in .{image}", field="--format")
+    if not out.parent.exists():
+        raise InvalidInput(f"--out {out}: the folder {out.parent} does not exist", field="--out")
+    return image
+
+
 @app.command(name="map")
 def draw_map(
     on: str = DateOption,
-    out: Path = typer.Option(..., "--out", help="SVG file to write"),
+    out: Path = typer.Option(..., "--out", help="Map file to write: FILE.svg or FILE.png"),
     cases: Path | None = CasesOption,
     language: str = typer.Option("zh", "--language", help="Legend language: zh or en"),
+    fmt: str | None = typer.Option(None, "--format", help="svg or png (default: from the --out suffix)"),
+    kind: str = typer.Option("risk", "--kind", help="risk (needs --cases) or resumption (needs --power, --stats)"),
+    power: Path | None = typer.Option(None, "--power", help="For --kind resumption: the power figures file"),
+    stats: Path | None = typer.Option(None, "--stats", help="For --kind resumption: county_stats"),
+    forms: Path | None = FormsOption,
 ) -> None:
-    """Write the five-colour map of the counties on a day as a static SVG with a legend."""
-    if out.suffix.lower() != ".svg":
-        raise InvalidInput(f"--out {out}: only .svg is written (PNG needs a rasteriser the project does not ship)")
-    if not out.parent.exists():
-        raise InvalidInput(f"--out {out}: the folder {out.parent} does not exist", field="--out")
+    """Write the risk (five-colour) or resumption map of the counties on a day as SVG or PNG, with a legend."""
+    image = _map_format(out, fmt)
+    check_kind(kind)
+    check_language(language)
     day = _day(on)
     gazetteer = _gazetteer()
-    grading = grade_file(cases, county_units(gazetteer), day, day)
-    levels = {g.unit: g.level for g in on_day(grading.grades, day)}
-    title = f"浙江省县域疫情风险五色图 {day}" if language == "zh" else f"Zhejiang county epidemic risk map, {day}"
-    note = f"{Path(grading.table.origin).name}, {grading.config.version}"
-    out.write_text(
-        render_svg(
-            load_boundaries(gazetteer, get_settings().province), levels, title=title, language=language, note=note
-        ),
-        encoding="utf-8",
-    )
-    typer.echo(f"{len(levels)} counties drawn to {out}")
+    if kind == "risk":
+        grading = grade_file(cases, county_units(gazetteer), day, day)
+        levels = {g.unit: g.level for g in on_day(grading.grades, day)}
+        title = f"浙江省县域疫情风险五色图 {day}" if language == "zh" else f"Zhejiang county epidemic risk map, {day}"
+        note = f"{Path(grading.table.origin).name}, {grading.config.version}"
+        layer = risk_layer(levels, title=title, language=language, note=note)
+    else:
+        if power is None or stats is None:
+            raise InvalidInput("--kind resumption needs --power and --stats", field="--power")
+        figures = [r for r in _resumption(power, stats, forms) if r.day in (day, None)]
+        title = f"浙江省县域复工指数 {day}" if language == "zh" else f"Zhejiang county resumption index, {day}"
+        note = ", ".join(p.name for p in (power, stats, forms) if p is not None)
+        layer = resumption_layer({r.county: r.band for r in figures}, title=title, language=language, note=note)
+    boundaries = load_boundaries(gazetteer, get_settings().province)
+    if image == "png":
+        out.write_bytes(render_png(boundaries, layer, language=language))
+    else:
+        out.write_text(render_layer(boundaries, layer, language=language), encoding="utf-8")
+    typer.echo(f"{len(layer.fills)} counties drawn to {out}")
 
 
 def _resumption(power: Path, stats: Path, forms: Path | None) -> list[CountyResumption]:
@@ -146,13 +181,6 @@ def _resumption(power: Path, stats: Path, forms: Path | None) -> list[CountyResu
     return county_index(
         read_sector_shares(power, resolve), read_county_gdp(stats, resolve), ResumptionConfig(), industry
     )
-
-
-PowerOption = typer.Option(..., "--power", help="county,[day,]sector,resumed_share,production_share (percent)")
-StatsOption = typer.Option(..., "--stats", help="county_stats feed, or county,primary,secondary,tertiary")
-FormsOption = typer.Option(
-    None, "--forms", help="county,[day,]rate: above-designated-size industry resumption (percent)"
-)
 
 
 @app.command()

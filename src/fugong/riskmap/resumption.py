@@ -51,7 +51,19 @@ class Band(IntEnum):
         """The band's name in ``zh`` (default) or ``en``."""
         return (_BAND_EN if language == "en" else _BAND_ZH)[self]
 
+    @property
+    def hex(self) -> str:
+        """Fill colour for maps and legends: light (little resumed) to dark (much resumed)."""
+        return _BAND_HEX[self]
 
+
+_BAND_HEX = {
+    Band.VERY_LOW: "#fef0d9",
+    Band.LOW: "#c7e9b4",
+    Band.MEDIUM: "#7fcdbb",
+    Band.HIGH: "#2c7fb8",
+    Band.VERY_HIGH: "#253494",
+}
 _BAND_ZH = {Band.VERY_LOW: "很低", Band.LOW: "较低", Band.MEDIUM: "中等", Band.HIGH: "较高", Band.VERY_HIGH: "高"}
 _BAND_EN = {
     Band.VERY_LOW: "very low",

@@ -7,12 +7,15 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from fugong.auth import Principal, require_roles
 from fugong.errors import InvalidInput
+from fugong.riskmap.cockpit import county_page, county_title, lake_matrix_on, lake_resumption_on, map_image
 from fugong.riskmap.levels import HIGH_TO_LOW
+from fugong.riskmap.matrix import ACTIONS
 from fugong.riskmap.plugin import days_available, grades_on, lake_grading, level_counts
+from fugong.riskmap.resumption import Band
 from fugong.web.i18n import gettext
 from fugong.web.templating import render
 
@@ -55,10 +58,83 @@ def levels(request: Request, _: Reader, date: str | None = None) -> list[dict[st
     return level_counts(lake_grading(request.app.state.settings), _day(date, required=False))
 
 
+def _required(text: str | None) -> date:
+    day = _day(text, required=True)
+    assert day is not None  # required above
+    return day
+
+
+@router.get("/api/riskmap/resumption")
+def resumption(request: Request, _: Reader, date: str | None = None) -> dict[str, Any]:
+    """The county resumption index on ``date``: headline with day-on-day change, ranking, bands, industries."""
+    return lake_resumption_on(request.app.state.settings, _required(date))
+
+
+@router.get("/api/riskmap/matrix")
+def matrix(request: Request, _: Reader, date: str | None = None) -> dict[str, Any]:
+    """The risk × resumption matrix on ``date``: each cell's action and the counties in it."""
+    return lake_matrix_on(request.app.state.settings, _required(date))
+
+
+@router.get("/api/riskmap/county/{code}")
+def county(request: Request, code: str, _: Reader, date: str | None = None) -> dict[str, Any]:
+    """One county: risk grades and indicators over time, resumption index and bands, industries, links."""
+    return county_page(request.app.state.settings, code, _day(date, required=False))
+
+
+_MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+def _map(request: Request, image: str, date: str | None, kind: str, lang: str) -> Response:
+    day = _required(date)
+    body = map_image(request.app.state.settings, day, kind, lang, image)
+    filename = f"riskmap-{kind}-{day.isoformat()}.{image}"
+    return Response(body, media_type=_MEDIA[image], headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@router.get("/api/riskmap/map.svg", response_class=Response)
+def map_svg(request: Request, _: Reader, date: str | None = None, kind: str = "risk", lang: str = "zh") -> Response:
+    """The risk or resumption map on ``date`` as a static SVG with its legend (kind=risk|resumption, lang=zh|en)."""
+    return _map(request, "svg", date, kind, lang)
+
+
+@router.get("/api/riskmap/map.png", response_class=Response)
+def map_png(request: Request, _: Reader, date: str | None = None, kind: str = "risk", lang: str = "zh") -> Response:
+    """The risk or resumption map on ``date`` as a PNG with its legend (kind=risk|resumption, lang=zh|en)."""
+    return _map(request, "png", date, kind, lang)
+
+
+@router.get("/riskmap/county/{code}", response_class=HTMLResponse, include_in_schema=False)
+def county_view(request: Request, code: str, _: Reader) -> HTMLResponse:
+    """A county's page: its risk indicators over time, its resumption index, industries and enterprises."""
+    county = county_title(request.app.state.settings, code)
+    return render(request, "riskmap/county.html", {"county": county, **_page_text()})
+
+
 @router.get("/riskmap", response_class=HTMLResponse, include_in_schema=False)
 def cockpit(request: Request, _: Reader) -> HTMLResponse:
-    """The province cockpit: the five-colour county map with a date slider, its legend and the day's changes."""
+    """The province cockpit: the two maps under one date slider, headline, matrix, ranking, industries, changes."""
     legend = [{"colour": level.colour, "hex": level.hex, "name_zh": level.name_zh} for level in HIGH_TO_LOW]
-    legend_js = [{"colour": level.colour, "hex": level.hex, "label": gettext(level.name_zh)} for level in HIGH_TO_LOW]
-    text_js = {"none": gettext("无"), "score": gettext("评分")}
-    return render(request, "riskmap/cockpit.html", {"legend": legend, "legend_js": legend_js, "text_js": text_js})
+    bands = [{"band": b.key, "hex": b.hex, "name_zh": b.label()} for b in sorted(Band, reverse=True)]
+    return render(request, "riskmap/cockpit.html", {"legend": legend, "bands": bands, **_page_text()})
+
+
+def _page_text() -> dict[str, Any]:
+    """Legends, band and action names in the request's language, for the pages' scripts."""
+    return {
+        "legend_js": [{"colour": lv.colour, "hex": lv.hex, "label": gettext(lv.name_zh)} for lv in HIGH_TO_LOW],
+        "bands_js": [{"band": b.key, "hex": b.hex, "label": gettext(b.label())} for b in sorted(Band, reverse=True)],
+        "actions_js": {key: gettext(a.zh) for key, a in ACTIONS.items()},
+        "text_js": {
+            key: gettext(zh)
+            for key, zh in {
+                "none": "无",
+                "score": "评分",
+                "index": "复工指数",
+                "no_figure": "无复工数据",
+                "points": "点",
+                "resumed": "复工率",
+                "production": "复产率",
+            }.items()
+        },
+    }

@@ -1,0 +1,140 @@
+"""The lake edge of the resumption side: power figures, GDP by sector and the forms' rates, read and combined.
+
+The power app computes the shares (``fugong.power.lake.lake_index``; this app never reads grid data itself); GDP by
+sector comes from the statistics bureau's ``county_stats``; the grassroots forms' above-designated-size industry
+rates from ``survey_industry_resumption`` when that dataset exists. A result is kept per set of snapshots read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from threading import Lock
+from typing import Any
+
+import duckdb
+
+from fugong.errors import NotFound
+from fugong.hub import lake
+from fugong.power.definitions import Parameters, PowerInputError, parse_baseline
+from fugong.power.lake import DEFAULT_BASELINE, coverage, current_snapshot, lake_index
+from fugong.power.runs import IndexRun
+from fugong.riskmap.figures import POWER_LEVELS, ResumptionFigures, combine
+from fugong.riskmap.resumption import IndustryRate, ResumptionConfig, ResumptionInputError, SectorGdp
+from fugong.settings import Settings
+
+STATS = "county_stats"
+FORMS = "survey_industry_resumption"
+STATS_COLUMNS = ("county_code", "primary_100m_yuan", "secondary_100m_yuan", "tertiary_100m_yuan")
+# The forms' dataset is written by the survey app; these are the names it may give its columns.
+FORMS_COUNTY = ("county_code", "county")
+FORMS_RATE = ("rate", "resumption_rate", "resumed_rate", "industry_rate", "above_size_rate")
+FORMS_DAY = ("day", "period", "date", "report_date")
+_KEEP = 4
+_cache: OrderedDict[str, ResumptionFigures] = OrderedDict()
+_lock = Lock()
+
+
+class NoResumptionData(NotFound):
+    """The lake lacks what the resumption index needs (grid readings or county statistics)."""
+
+    code = "no_resumption_data"
+
+
+def _rows(version: lake.Version, columns: list[str]) -> list[tuple[Any, ...]]:
+    with duckdb.connect() as con:
+        return con.execute(lake.scan_sql(version, columns)).fetchall()
+
+
+def read_gdp(settings: Settings) -> tuple[list[SectorGdp], str]:
+    """GDP by sector per county from the lake's county_stats, and the snapshot read."""
+    version = lake.get_lake(settings).current(STATS)
+    if version is None or not version.rows:
+        raise NoResumptionData(
+            f"the lake has no {STATS} dataset yet: the resumption index weighs sectors by GDP "
+            f"(fugong hub ingest {STATS} FILE, or fugong demo)",
+            field="county_stats",
+        )
+    out = []
+    for code, *values in _rows(version, list(STATS_COLUMNS)):
+        if any(v is None for v in values):
+            missing = [c for c, v in zip(STATS_COLUMNS[1:], values, strict=True) if v is None]
+            raise ResumptionInputError(
+                f"{version.reference}: county {code} has no {', '.join(missing)}", field="county_stats"
+            )
+        out.append(SectorGdp(str(code), *(Decimal(str(v)) for v in values)))
+    return out, version.reference
+
+
+def read_forms(settings: Settings) -> tuple[list[IndustryRate], str | None]:
+    """The forms' industry rates per county (and day), or nothing when the dataset is absent."""
+    version = lake.get_lake(settings).current(FORMS)
+    if version is None or not version.rows:
+        return [], None
+    names = [e["name"] for e in version.manifest.get("schema", [])]
+    county = next((c for c in FORMS_COUNTY if c in names), None)
+    rate = next((c for c in FORMS_RATE if c in names), None)
+    if county is None or rate is None:
+        raise ResumptionInputError(
+            f"{version.reference}: needs a county ({' or '.join(FORMS_COUNTY)}) and a rate "
+            f"({' or '.join(FORMS_RATE)}) column; it has {', '.join(names)}",
+            field=FORMS,
+        )
+    day = next((c for c in FORMS_DAY if c in names), None)
+    out = []
+    for row in _rows(version, [county, rate, *([day] if day else [])]):
+        try:
+            value = Decimal(str(row[1]))
+        except InvalidOperation:
+            raise ResumptionInputError(f"{version.reference}: rate {row[1]!r} is not a number", field=FORMS) from None
+        if not Decimal(0) <= value <= Decimal(100):
+            raise ResumptionInputError(f"{version.reference}: {row[0]} rate {value} is outside 0–100 %", field=FORMS)
+        when = row[2] if day and isinstance(row[2], date) else None
+        out.append(IndustryRate(str(row[0]), value, when))
+    return out, version.reference
+
+
+def power_parameters(settings: Settings, first: date | None = None, last: date | None = None) -> Parameters:
+    """The power index's default parameters over ``first`` … ``last``, clipped to the days the readings cover."""
+    try:
+        cover = coverage(current_snapshot(settings))
+    except NotFound as exc:
+        raise NoResumptionData(f"no power figures: {exc.detail}", field="power") from exc
+    start = max(first, cover.first_day) if first else cover.first_day
+    end = min(last, cover.last_day) if last else cover.last_day
+    if start > end:  # the cases and the readings do not overlap: show the readings' own days
+        start, end = cover.first_day, cover.last_day
+    return Parameters(parse_baseline(DEFAULT_BASELINE), first_day=start, last_day=end)
+
+
+def power_run(settings: Settings, levels: str, first: date | None = None, last: date | None = None) -> IndexRun:
+    """The power app's figures from the lake at ``levels`` (the province level always included)."""
+    params = power_parameters(settings, first, last)
+    try:
+        return lake_index(settings, levels=f"province,{levels}", params=params)
+    except (NotFound, PowerInputError) as exc:
+        raise NoResumptionData(f"no power figures: {exc.detail}", field="power") from exc
+
+
+def lake_resumption(
+    settings: Settings, first: date | None = None, last: date | None = None, config: ResumptionConfig | None = None
+) -> ResumptionFigures:
+    """The county resumption index of every day from ``first`` to ``last`` from the lake (kept per snapshots read)."""
+    gdp, stats = read_gdp(settings)
+    rates, forms = read_forms(settings)
+    run = power_run(settings, POWER_LEVELS, first, last)
+    power = run.parameters.as_dict()
+    key = json.dumps([power, stats, forms, (config or ResumptionConfig()).as_dict()], sort_keys=True, default=str)
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    parameters = {"power": power, "power_notes": list(run.notes), "county_stats": stats, "forms": forms}
+    figures = combine(run.figures, gdp, config, rates, parameters)
+    with _lock:
+        _cache[key] = figures
+        while len(_cache) > _KEEP:
+            _cache.popitem(last=False)
+    return figures
