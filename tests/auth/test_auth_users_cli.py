@@ -96,8 +96,8 @@ def test_a_new_store_gets_its_tables(settings: Settings, capsys: pytest.CaptureF
     [
         (
             ["--role", "mayor"],
-            "error: unknown role 'mayor'; roles: citizen, enterprise, checkpoint, grassroots, county_official, analyst, "
-            "data_steward, admin",
+            "error: unknown role 'mayor'; roles: citizen, enterprise, checkpoint, grassroots, county_official, "
+            "analyst, data_steward, admin",
         ),
         (
             ["--role", "county_official", "--county", "330399"],
