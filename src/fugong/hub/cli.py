@@ -140,6 +140,28 @@ def versions(dataset: str, fmt: OutputFormat = FormatOption) -> None:
 
 
 @app.command()
+def vacuum(
+    datasets: list[str] | None = typer.Argument(None, help="Datasets to clean up (default: every dataset)"),
+    keep: int = typer.Option(2, "--keep", help="Keep the newest N versions (at least 1: the current one)"),
+    older_than: float | None = typer.Option(None, "--older-than", help="Remove only versions older than DAYS"),
+    as_json: bool = typer.Option(False, "--json", help="Print the reports as JSON"),
+) -> None:
+    """Delete old dataset versions (default: keep the current and the previous one); print what was removed."""
+    from fugong.hub.vacuum import vacuum as run
+
+    reports = run(datasets, keep=keep, older_than_days=older_than, settings=get_settings())
+    if as_json:
+        _json([r.as_dict() for r in reports])
+        return
+    if not reports:
+        typer.echo("nothing to remove: the lake has no datasets")
+    for report in reports:
+        typer.echo(report.summary())
+    if any(r.removed for r in reports):
+        typer.echo("Figures that name a removed snapshot can no longer be reproduced from the lake.")
+
+
+@app.command()
 def quarantine(
     dataset: str,
     reason: str | None = typer.Option(None, help="Only this reason (e.g. bad_check_character)"),

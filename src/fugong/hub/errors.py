@@ -46,3 +46,9 @@ class LakeBusy(Conflict):
     """Another ingest is writing the same dataset."""
 
     code = "lake_busy"
+
+
+class InvalidOption(InvalidInput):
+    """An option of a hub command out of its range (a vacuum keeping no version, a negative age)."""
+
+    code = "invalid_option"

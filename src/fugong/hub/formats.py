@@ -1,6 +1,6 @@
 """One reader per format: find the header, map it to the contract, and build the SELECT of the rows.
 
-CSV is parsed by DuckDB (typed kinds typed, in strict ISO forms); JSON lines are read as one text field per
+CSV is parsed by DuckDB (every column as text, converted by the checks); JSON lines are read as one text field per
 line and parsed by DuckDB's JSON functions; Parquet is read by ``read_parquet``; XLSX is streamed row by row
 (openpyxl, read-only, one pass per sheet) into a temporary Parquet file.
 """
@@ -88,31 +88,28 @@ def select_columns(
     return ", ".join(parts)
 
 
+def _keep(rejects: str) -> str:
+    """read_csv options that set aside the records it cannot split in table ``rejects``, instead of failing."""
+    return f", store_rejects=true, rejects_table={sql_string(rejects)}, rejects_scan={sql_string(rejects + '_scan')}"
+
+
 def open_csv(contract: Contract, source: Source, path: Path, encoding: str) -> RawSource:
     delimiter, headers, header_line = _find_header(contract, _sample_text(path, encoding), source.name)
     mapping = contract.match_headers(headers)
-    # Typed kinds are parsed typed by DuckDB's reader, in strict ISO forms: most rows never become text. A row
-    # that does not parse is rejected by the reader and read again as text (see retry_select).
-    types, text, typed = [], {}, {}
-    for i, h in enumerate(headers):
-        column = contract.column(mapping[h]) if h in mapping else None
-        if column is not None and column.kind in TYPED_KINDS:
-            types.append(column.sql_type)
-            typed[h] = f"c{i}"
-        else:
-            types.append("VARCHAR")
-            text[h] = f"c{i}"
-    columns = "{" + ", ".join(f"'c{i}': '{t}'" for i, t in enumerate(types)) + "}"
+    # Every column is read as text and converted by the checks (a direct cast first, slower parses only where it
+    # fails): a typed read would reject each row with a value it cannot parse, and every rejected row shifts the
+    # line numbers of all the rows after it.
+    text = {h: f"c{i}" for i, h in enumerate(headers)}
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
     rejects = f"rejects_{source.id}"
-    reader = (
-        f"read_csv({sql_string(str(path))}, header=false, skip={header_line}, columns={columns}, "
-        f"delim={sql_string(delimiter)}, quote='\"', escape='\"', auto_detect=false, encoding='utf-8', "
-        "dateformat='%Y-%m-%d', timestampformat='%Y-%m-%d %H:%M:%S', "
-        f"store_rejects=true, rejects_table={sql_string(rejects)}, rejects_scan={sql_string(rejects + '_scan')})"
+    options = (
+        f"{sql_string(str(path))}, header=false, skip={header_line}, columns={columns}, "
+        f"delim={sql_string(delimiter)}, quote='\"', escape='\"', auto_detect=false, encoding='utf-8'"
     )
+    table = sql_name(f"read_{source.id}")
     select = (
-        f"SELECT {sql_string(source.id)} AS _source, ordinality AS _ord, NULL::VARCHAR AS _malformed, "
-        f"NULL::VARCHAR AS _raw, {select_columns(contract, mapping, text, typed)} FROM {reader} WITH ORDINALITY"
+        f"SELECT {sql_string(source.id)} AS _source, rowid + 1 AS _ord, NULL::VARCHAR AS _malformed, "
+        f"NULL::VARCHAR AS _raw, {select_columns(contract, mapping, text)} FROM {table}"
     )
     return RawSource(
         source=source,
@@ -121,10 +118,11 @@ def open_csv(contract: Contract, source: Source, path: Path, encoding: str) -> R
         columns={column: header for header, column in mapping.items()},
         ignored_headers=[h for h in headers if h not in mapping and h.strip()],
         select_sql=select,
+        load_table=table,
+        load_sql=f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv({options})",
+        load_sql_keeping_rejects=f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv({options}{_keep(rejects)})",
         line_offset=header_line,
         rejects_table=rejects,
-        headers=headers,
-        delimiter=delimiter,
     )
 
 
@@ -147,15 +145,14 @@ def open_jsonl(contract: Contract, source: Source, path: Path, encoding: str) ->
     paths = {k: "json_extract_string(doc, " + sql_string('$."' + k.replace('"', '\\"') + '"') + ")" for k in mapping}
     rejects = f"rejects_{source.id}"
     # Each line is one VARCHAR field: \x01 may not appear unescaped in valid JSON, and quoting is off.
-    reader = (
-        f"read_csv({sql_string(str(path))}, header=false, columns={{'j': 'VARCHAR'}}, delim='\x01', quote='', "
-        f"escape='', auto_detect=false, encoding='utf-8', store_rejects=true, rejects_table={sql_string(rejects)}, "
-        f"rejects_scan={sql_string(rejects + '_scan')})"
+    options = (
+        f"{sql_string(str(path))}, header=false, columns={{'j': 'VARCHAR'}}, delim='\x01', quote='', "
+        "escape='', auto_detect=false, encoding='utf-8'"
     )
+    table = sql_name(f"read_{source.id}")
     lines = (
-        "SELECT ordinality AS _ord, j, CASE WHEN json_valid(j) THEN j::JSON END AS doc "
-        f"FROM (SELECT ltrim(j, chr(65279)) AS j, ordinality FROM {reader} WITH ORDINALITY) "
-        "WHERE j IS NOT NULL AND trim(j) <> ''"
+        "SELECT rowid + 1 AS _ord, j, CASE WHEN json_valid(j) THEN j::JSON END AS doc "
+        f"FROM {table} WHERE j IS NOT NULL AND trim(j) <> ''"
     )
     select = (
         f"SELECT {sql_string(source.id)} AS _source, _ord, "
@@ -170,6 +167,11 @@ def open_jsonl(contract: Contract, source: Source, path: Path, encoding: str) ->
         columns={column: header for header, column in mapping.items()},
         ignored_headers=[k for k in keys if k not in mapping],
         select_sql=select,
+        load_table=table,
+        load_sql=f"CREATE TEMP TABLE {table} AS SELECT ltrim(j, chr(65279)) AS j FROM read_csv({options})",
+        load_sql_keeping_rejects=(
+            f"CREATE TEMP TABLE {table} AS SELECT ltrim(j, chr(65279)) AS j FROM read_csv({options}{_keep(rejects)})"
+        ),
         rejects_table=rejects,
     )
 

@@ -12,6 +12,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from fugong.hub.errors import EmptyFile, FileTooLarge, UnreadableFile
 from fugong.hub.lake import Lake, Version, get_lake, scan_sql
 from fugong.hub.plugins import contracts, get_contract
 from fugong.hub.pseudonyms import pseudonymiser
-from fugong.hub.read import line_gaps, open_source, reader_rejects, retry_select
+from fugong.hub.read import blank_lines, line_gaps, open_source, reader_rejects
 from fugong.hub.sources import HeaderMismatch, MalformedRow, RawSource, Source, sql_string
 from fugong.hub.standardise import Standardiser
 from fugong.hub.validate import create_stage
@@ -172,36 +173,63 @@ def _run(
     work = staged / "work"
     work.mkdir()
     con = _connect(staged)
+    # File digests and blank lines are found on side threads while DuckDB reads.
+    side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest-side")
     try:
         standardiser = Standardiser(
             con, load_gazetteer(settings.province, settings.reference_date), pseudonymiser(settings), work
         )
         parent = lake.current(contract.name)
         opened = []
+        digests: dict[str, Future[str]] = {}
         for index, (path, name) in enumerate(files):
             source = Source(f"{ingest_id}_{index:02d}", path, name, path.stat().st_size)
+            digests[source.id] = side.submit(_sha256, path)
             opened.append(_open(con, contract, source, work))
+        blanks = {
+            raw.source.id: side.submit(blank_lines, raw.blank_lines_in) for raw, _ in opened if raw.blank_lines_in
+        }
         registers = _registers(contract, lake)
         reports: list[SourceReport] = []
         malformed: list[quarantine.MalformedRecord] = []
         gaps: dict[str, tuple[int, list[int]]] = {}
         try:
+            for raw, _ in opened:
+                _load(con, raw)
             scanned = [(raw.select_sql, f"_ord + {raw.line_offset}") for raw, _ in opened]
             create_stage(con, contract, scanned, standardiser, registers)
+            for raw, _ in opened:
+                if raw.load_table is not None:  # its rows are in the stage now: free the memory
+                    con.execute(f"DROP TABLE {raw.load_table}")
             for raw, report in opened:
-                bad, retry = reader_rejects(con, raw)
-                gaps[raw.source.id] = (raw.line_offset, line_gaps(raw, [m.line for m in bad] + [n for n, _ in retry]))
-                if retry:  # records whose typed parse failed: read again as text, for the full checks
-                    again = retry_select(con, contract, raw, retry, work)
-                    create_stage(con, contract, [(again, "-_ord")], standardiser, registers, insert=True)
+                if raw.source.id in blanks:
+                    raw.blank_lines = [n for n in blanks[raw.source.id].result() if n > raw.line_offset]
+                bad = reader_rejects(con, raw)
+                gaps[raw.source.id] = (raw.line_offset, line_gaps(raw, [m.line for m in bad]))
                 malformed.extend(_count_source(con, raw, report, bad))
                 reports.append(report)
             quarantine.register_shifts(con, gaps, work)
         except duckdb.Error as exc:
             raise UnreadableFile(f"the files could not be read ({str(exc).splitlines()[0]})", field="file") from None
+        for report in reports:
+            report.sha256 = digests[report.id].result()
         return _finish(con, contract, lake, staged, parent, reports, malformed)
     finally:
+        side.shutdown(cancel_futures=True)
         con.close()
+
+
+def _load(con: duckdb.DuckDBPyConnection, raw: RawSource) -> None:
+    """Read a file into its table; when a record cannot be split, read it again keeping such records aside."""
+    if raw.load_sql is None:
+        return
+    try:
+        con.execute(raw.load_sql)
+    except duckdb.Error:
+        if raw.load_sql_keeping_rejects is None:
+            raise
+        con.execute(f"DROP TABLE IF EXISTS {raw.load_table}")
+        con.execute(raw.load_sql_keeping_rejects)
 
 
 def _registers(contract: Contract, lake: Lake) -> dict[str, str]:
@@ -218,8 +246,9 @@ def _registers(contract: Contract, lake: Lake) -> dict[str, str]:
 def _open(
     con: duckdb.DuckDBPyConnection, contract: Contract, source: Source, work: Path
 ) -> tuple[RawSource, SourceReport]:
-    """Open one file and check its header against the contract, before any row is read."""
-    report = SourceReport(source.id, source.name, source.size, _sha256(source.path))
+    """Open one file and check its header against the contract, before any row is read (its SHA-256 is set
+    once computed)."""
+    report = SourceReport(source.id, source.name, source.size, "")
     try:
         raw = open_source(con, contract, source, work)
     except HeaderMismatch as exc:

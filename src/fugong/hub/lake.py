@@ -149,7 +149,15 @@ class Lake:
             return []
         folder = self.dataset_folder(dataset) / "_versions"
         numbers = sorted(int(p.stem) for p in folder.glob("*.json") if p.stem.isdigit())
-        return [self._load(dataset, n) for n in numbers if n <= current.number]
+        found = []
+        for number in numbers:
+            if number > current.number:
+                continue
+            try:
+                found.append(self._load(dataset, number))
+            except FileNotFoundError:  # removed by a vacuum since the listing
+                continue
+        return found
 
     def _load(self, dataset: str, number: int) -> Version:
         folder = self.dataset_folder(dataset)

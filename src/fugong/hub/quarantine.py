@@ -194,9 +194,12 @@ def write_fixes(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) 
 
 
 def _write(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
-    count = int(con.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0])
-    if count:
-        con.execute(f"COPY ({query}) TO {sql_string(str(path))} (FORMAT parquet, COMPRESSION zstd)")
+    """Write ``query`` to ``path`` in one pass; an empty result leaves no file. Return the rows written."""
+    count = int(
+        con.execute(f"COPY ({query}) TO {sql_string(str(path))} (FORMAT parquet, COMPRESSION zstd)").fetchall()[0][0]
+    )
+    if not count:
+        path.unlink(missing_ok=True)
     return count
 
 

@@ -16,24 +16,20 @@ ordinals past them.
 from __future__ import annotations
 
 import codecs
-import csv
 import mmap
 import re
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from fugong.hub.contracts.base import Contract
 from fugong.hub.errors import UnreadableFile
-from fugong.hub.formats import SAMPLE_BYTES, open_csv, open_jsonl, open_parquet, open_xlsx, select_columns
+from fugong.hub.formats import SAMPLE_BYTES, open_csv, open_jsonl, open_parquet, open_xlsx
 from fugong.hub.sources import (
     MalformedRow,
     RawSource,
     Source,
-    load_rows,
     sql_name,
-    sql_string,
 )
 
 FORMATS = ("csv", "xlsx", "jsonl", "parquet")
@@ -133,7 +129,7 @@ def open_source(con: duckdb.DuckDBPyConnection, contract: Contract, source: Sour
     opener = open_jsonl if fmt == "jsonl" else open_csv
     raw = opener(contract, source, path, encoding)
     if fmt == "csv":  # the one-column JSON-lines read numbers blank lines itself (and drops them)
-        raw.blank_lines = [n for n in blank_lines(path) if n > raw.line_offset]
+        raw.blank_lines_in = path
     if replaced:
         cells = ", ".join(sql_name(c) for c in raw.columns) or "''"
         raw.select_sql = (
@@ -149,6 +145,8 @@ def blank_lines(path: Path) -> list[int]:
         return []
     with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         found = [1] if data[:1] == b"\n" or data[:2] == b"\r\n" else []
+        if data.find(b"\n\n") < 0 and data.find(b"\n\r\n") < 0:  # the usual file: a fast scan, no line counting
+            return found
         line, counted_to = 1, 0
         for match in re.finditer(rb"\n(?=\r?\n)", data):
             end = match.start() + 1
@@ -158,50 +156,23 @@ def blank_lines(path: Path) -> list[int]:
         return found
 
 
-def reader_rejects(con: duckdb.DuckDBPyConnection, raw: RawSource) -> tuple[list[MalformedRow], list[tuple[int, str]]]:
-    """After the scan: records the reader could not split (malformed), and records with a value it could not
-    parse as typed, to read again as text (line, record text)."""
+def reader_rejects(con: duckdb.DuckDBPyConnection, raw: RawSource) -> list[MalformedRow]:
+    """After the scan: the records the reader could not split into columns (every column is read as text)."""
     if raw.rejects_table is None:
-        return [], []
+        return []
     found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [raw.rejects_table]).fetchall()
     if not found[0][0]:
-        return [], []
+        return []
     rows = con.execute(
-        "SELECT line, any_value(csv_line), bool_and(error_type = 'CAST'), "
-        "any_value(error_type) FILTER (WHERE error_type <> 'CAST'), "
-        "any_value(error_message) FILTER (WHERE error_type <> 'CAST') "
+        "SELECT line, any_value(csv_line), any_value(error_type), any_value(error_message) "
         f"FROM {sql_name(raw.rejects_table)} GROUP BY line ORDER BY line"
     ).fetchall()
-    malformed, retry = [], []
-    for line, text, only_casts, kind, message in rows:
+    malformed = []
+    for line, text, kind, message in rows:
         record = (text or "").strip("\r\n")
-        if only_casts:
-            retry.append((int(line), record))
-        else:
-            reason = _REJECT_REASONS.get(str(kind).upper(), "malformed_row")
-            malformed.append(MalformedRow(int(line), record, reason, str(message).split("\n")[0]))
-    return malformed, retry
-
-
-def retry_select(
-    con: duckdb.DuckDBPyConnection, contract: Contract, raw: RawSource, records: list[tuple[int, str]], folder: Path
-) -> str:
-    """SQL reading, as text, the records whose typed parse failed (they keep their lines)."""
-    width = len(raw.headers)
-    rows: list[tuple[Any, ...]] = []
-    for line, record in records:
-        fields: list[str | None] = list(next(csv.reader([record], delimiter=raw.delimiter), []))
-        rows.append((line, *(fields + [None] * width)[:width]))
-    table = f"retry_{raw.source.id}"
-    columns = {"_line": "BIGINT", **{f"c{i}": "VARCHAR" for i in range(width)}}
-    load_rows(con, table, columns, rows, folder)
-    positions = {h: f"c{i}" for i, h in enumerate(raw.headers)}
-    mapping = contract.match_headers(raw.headers)
-    # Negative ordinals keep these rows apart from the scanned ones (see fugong.hub.quarantine.final_line).
-    return (
-        f"SELECT {sql_string(raw.source.id)} AS _source, -_line AS _ord, NULL::VARCHAR AS _malformed, "
-        f"NULL::VARCHAR AS _raw, {select_columns(contract, mapping, positions)} FROM {sql_name(table)}"
-    )
+        reason = _REJECT_REASONS.get(str(kind).upper(), "malformed_row")
+        malformed.append(MalformedRow(int(line), record, reason, str(message).split("\n")[0]))
+    return malformed
 
 
 def line_gaps(raw: RawSource, rejected: list[int]) -> list[int]:

@@ -35,7 +35,15 @@ class MalformedRow:
 
 @dataclass
 class RawSource:
-    """A file opened for reading: the SQL that selects its rows, and how its ordinals map to lines."""
+    """A file opened for reading: the SQL that selects its rows, and how its ordinals map to lines.
+
+    ``load_sql``, when set, must run first: it reads the file into the temporary table ``load_table`` (a quoted
+    name), whose row ids, in file order, are the ordinals (numbering rows while reading would make DuckDB read
+    on one thread). A reader that keeps rejected records aside costs more, so ``load_sql`` fails on a record it
+    cannot split and ``load_sql_keeping_rejects`` then reads the file again, keeping them. ``blank_lines_in``
+    names the text file whose blank lines (which the reader skips without numbering) must be listed in
+    ``blank_lines`` before lines are shifted.
+    """
 
     source: Source
     format: str
@@ -43,11 +51,13 @@ class RawSource:
     columns: dict[str, str]
     ignored_headers: list[str]
     select_sql: str
+    load_sql: str | None = None
+    load_sql_keeping_rejects: str | None = None
+    load_table: str | None = None
     line_offset: int = 0
     blank_lines: list[int] = field(default_factory=list)
+    blank_lines_in: Path | None = None
     rejects_table: str | None = None
-    headers: list[str] = field(default_factory=list)
-    delimiter: str = ","
 
 
 class HeaderMismatch(WrongFeed):

@@ -154,6 +154,11 @@ def _list(values: tuple[str, ...]) -> str:
     return "[" + ", ".join(sql_string(v) for v in values) + "]"
 
 
+# The text of rows the direct conversion left NULL. DuckDB hoists an expression used twice out of the CASE or
+# coalesce around it and runs it on every row: parses take this, so that on converted rows they see NULL (cheap).
+_UNPARSED = "(CASE WHEN {p} IS NULL THEN {r} END)"
+
+
 def _not_parsed(reason: str) -> str:
     return f"CASE WHEN {{r}} IS NOT NULL AND {{v}} IS NULL THEN '{reason}' END"
 
@@ -162,8 +167,8 @@ def _number(column: Column, target: str) -> Standardised:
     """Plain numbers cast directly; '1,234', '12.5 MWh' and the like go through a parse with unit factors."""
     factors = {column.unit or "": 1.0, **column.unit_factors} if column.unit else dict(column.unit_factors)
     pattern = r"^([-+]?[0-9][0-9,]*(\.[0-9]*)?([eE][-+]?[0-9]+)?)\s*(\S*)$"
-    number = f"TRY_CAST(replace(regexp_extract({{r}}, {sql_string(pattern)}, 1), ',', '') AS DOUBLE)"
-    unit = f"regexp_extract({{r}}, {sql_string(pattern)}, 4)"
+    number = f"TRY_CAST(replace(regexp_extract({_UNPARSED}, {sql_string(pattern)}, 1), ',', '') AS DOUBLE)"
+    unit = f"regexp_extract({_UNPARSED}, {sql_string(pattern)}, 4)"
     cases = " ".join(f"WHEN {sql_string(u.lower())} THEN {f!r}" for u, f in factors.items() if u)
     factor = f"CASE lower({unit}) WHEN '' THEN 1.0 {cases} END"
     scaled = f"({number} * {factor})"
@@ -179,15 +184,18 @@ def _number(column: Column, target: str) -> Standardised:
 
 
 def _date() -> Standardised:
-    serial = "CASE WHEN regexp_full_match({r}, '[1-6][0-9]{4}') THEN DATE '1899-12-30' + TRY_CAST({r} AS INTEGER) END"
-    fallback = f"coalesce(TRY_CAST(try_strptime({{r}}, {_list(DATE_FORMATS)}) AS DATE), {serial})"
+    serial = (
+        f"CASE WHEN regexp_full_match({_UNPARSED}, '[1-6][0-9]{{4}}') THEN DATE '1899-12-30' "
+        f"+ TRY_CAST({_UNPARSED} AS INTEGER) END"
+    )
+    fallback = f"coalesce(TRY_CAST(try_strptime({_UNPARSED}, {_list(DATE_FORMATS)}) AS DATE), {serial})"
     # A date is ISO only when its text is exactly YYYY-MM-DD: '2020/2/1' and '2020-2-1' cast, but are still fixes.
     fix = "CASE WHEN {v} IS NOT NULL AND NOT ({r} LIKE '____-__-__') THEN 'date_format' END"
     return Standardised("TRY_CAST({r} AS DATE)", fallback, _not_parsed("bad_date"), fix)
 
 
 def _timestamp() -> Standardised:
-    fallback = f"TRY_CAST(try_strptime({{r}}, {_list(TIMESTAMP_FORMATS)}) AS TIMESTAMP)"
+    fallback = f"TRY_CAST(try_strptime({_UNPARSED}, {_list(TIMESTAMP_FORMATS)}) AS TIMESTAMP)"
     iso = "({r} LIKE '____-__-__ __:__:__' OR {r} LIKE '____-__-__T__:__:__' OR {r} LIKE '____-__-__ __:__')"
     fix = f"CASE WHEN {{v}} IS NOT NULL AND NOT {iso} THEN 'date_format' END"
     return Standardised("TRY_CAST({r} AS TIMESTAMP)", fallback, _not_parsed("bad_timestamp"), fix)

@@ -81,14 +81,11 @@ def create_stage(
     sources: list[tuple[str, str]],
     standardiser: Standardiser,
     registers: dict[str, str] | None = None,
-    *,
-    insert: bool = False,
 ) -> None:
     """Check every row of ``sources`` (each a select and the SQL of its rows' unshifted lines) into ``stage``.
 
     ``registers`` maps dataset names to SQL reading them, for columns ``required_when_known``; a column
-    whose register is not in the lake yet is checked as an optional column. With ``insert`` the rows are
-    added to an existing stage (records read again as text after their typed parse failed).
+    whose register is not in the lake yet is checked as an optional column.
     """
     texts = ", ".join(
         f"{sql_name(c.name)} AS {sql_name('_x_' + c.name)}, "
@@ -105,7 +102,7 @@ def create_stage(
     cleaned = f"cleaned_{next(_names)}"
     con.execute(f"CREATE OR REPLACE TEMP {what} {cleaned} AS {selects}")
     select = _stage_select(contract, cleaned, standardiser, registers or {})
-    con.execute(f"INSERT INTO stage {select}" if insert else f"CREATE TEMP TABLE stage AS {select}")
+    con.execute(f"CREATE TEMP TABLE stage AS {select}")
 
 
 def _known(contract: Contract, registers: dict[str, str]) -> dict[str, tuple[str, str]]:
@@ -122,6 +119,17 @@ def _known(contract: Contract, registers: dict[str, str]) -> dict[str, tuple[str
         )
         found[c.name] = (join, f"coalesce({alias}.known, false)")
     return found
+
+
+def _shown(column: Column, where: str) -> str:
+    """SQL: the column's text (masked if sensitive) on rows where ``where`` holds.
+
+    Rows with no text (a typed value) show their value as text, converted only on those rows: DuckDB hoists an
+    expression used twice out of the CASE around it and would convert every row's value.
+    """
+    value = f"CAST(CASE WHEN {where} THEN {sql_name(column.name)} END AS VARCHAR)"
+    text = f"coalesce({sql_name('_t_' + column.name)}, {value})"
+    return mask(text) if column.is_sensitive else text
 
 
 def _stage_select(contract: Contract, cleaned: str, standardiser: Standardiser, registers: dict[str, str]) -> str:
@@ -186,14 +194,12 @@ def _stage_select(contract: Contract, cleaned: str, standardiser: Standardiser, 
     outputs += [sql_name(fix_column(c.name)) for c in fixes]
     record = []
     for c in contract.columns:
-        # Typed rows have no text: show their value as text where a range check failed.
-        text = f"coalesce({sql_name('_t_' + c.name)}, CAST({sql_name(c.name)} AS VARCHAR))"
-        shown = mask(text) if c.is_sensitive else text
         flags = [f"{sql_name(error_column(c.name))} IS NOT NULL" for x in errors if x is c]
         flags += [f"{sql_name(fix_column(c.name))} IS NOT NULL" for x in fixes if x is c]
         if flags:
-            outputs.append(f"CASE WHEN {' OR '.join(flags)} THEN {shown} END AS {sql_name(text_column(c.name))}")
-        record.append(f"{sql_name(c.name)} := {shown}")
+            flagged = " OR ".join(flags)
+            outputs.append(f"CASE WHEN {flagged} THEN {_shown(c, flagged)} END AS {sql_name(text_column(c.name))}")
+        record.append(f"{sql_name(c.name)} := {_shown(c, rejected)}")
     sensitive = any(c.is_sensitive for c in contract.columns)
     withheld = "'<withheld: ' || length(_raw) || ' characters of a feed with personal data>'"
     outputs.append(f"({rejected}) AS _rejected")
