@@ -1,10 +1,11 @@
 """The county monitor's speed, each against a baseline measured in the same run.
 
 1. Grading 90 counties × 180 days against one DuckDB window query over the same cases.
-2. The cockpit's first render: the API calls the page makes (page, boundaries, days, grades, resumption, matrix),
-   cold (a fresh process, nothing cached), through the in-process ASGI client, on a simulated province ingested
-   into a lake; against DuckDB reading the same lake datasets once. Then the same calls for another day (warm:
-   what a move of the date slider costs).
+2. The cockpit's first render: the API calls the page makes (page, boundaries, days, grades, resumption, matrix)
+   through the in-process ASGI client, on a simulated province ingested into a lake: fully cold (a fresh process,
+   the data folder's cache/ emptied), then in another fresh process over the figures the first kept on disk (what
+   a user sees after ``fugong demo`` or ``fugong riskmap warm``); against DuckDB reading the same lake datasets
+   once. Then the same calls for another day (warm: what a move of the date slider costs).
 
 python bench/bench_riskmap.py [--days 180] [--seed 2020] [--repeat 3] [--cockpit tiny|demo|none] [--data-dir DIR]
 
@@ -17,6 +18,7 @@ import argparse
 import json
 import multiprocessing
 import random
+import shutil
 import tempfile
 import time
 from datetime import date, timedelta
@@ -154,27 +156,39 @@ def _cockpit_child(data_dir: str, queue: Any) -> None:
     queue.put(json.dumps(timings))
 
 
-def cockpit(data_dir: Path) -> None:
-    """Print the cockpit's first render (cold), a slider move (warm) and the baseline."""
+def _in_new_process(data_dir: Path) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     child = context.Process(target=_cockpit_child, args=(str(data_dir), queue))
     child.start()
-    result = json.loads(queue.get(timeout=900))
+    result: dict[str, Any] = json.loads(queue.get(timeout=900))
     child.join()
-    cold, warm = result["cold"], result["warm"]
-    print(f"lake: {data_dir} ({', '.join(f'{k} {v:,} rows' for k, v in result['rows'].items())})")
-    for path, seconds in cold.items():
-        print(f"  cold {seconds:7.3f} s  {path}")
-    first = sum(cold.values())
-    risk_side = sum(seconds for path, seconds in cold.items() if "resumption" not in path and "matrix" not in path)
-    print(f"cockpit first render (cold, the page's calls one after another): {first:.3f} s")
-    print(f"  of which the risk side (page, boundaries, days, grades; drawn without waiting): {risk_side:.3f} s")
-    print(f"slider move (warm: grades, resumption, matrix of another day): {sum(warm.values()):.3f} s")
-    print(f"baseline DuckDB reading the same lake datasets once: {result['baseline']:.3f} s")
+    return result
+
+
+def cockpit(data_dir: Path) -> None:
+    """Print the cockpit's first render fully cold, then in a new process over the kept figures; the baseline."""
+    shutil.rmtree(data_dir / "cache", ignore_errors=True)  # fully cold: nothing computed for these snapshots yet
+    cold_run = _in_new_process(data_dir)
+    kept_run = _in_new_process(data_dir)  # a new process, the figures kept on disk by the first (as after the demo)
+    print(f"lake: {data_dir} ({', '.join(f'{k} {v:,} rows' for k, v in cold_run['rows'].items())})")
+    firsts = {}
+    for label, result in (("fully cold", cold_run), ("new process, kept figures", kept_run)):
+        cold = result["cold"]
+        print(f"first render, {label}:")
+        for path, seconds in cold.items():
+            print(f"  {seconds:7.3f} s  {path}")
+        first = firsts[label] = sum(cold.values())
+        risk = sum(seconds for path, seconds in cold.items() if "resumption" not in path and "matrix" not in path)
+        print(f"  total (the page's calls one after another): {first:.3f} s; risk side {risk:.3f} s")
+    print(f"slider move (warm: grades, resumption, matrix of another day): {sum(kept_run['warm'].values()):.3f} s")
+    base = kept_run["baseline"]
+    print(f"baseline DuckDB reading the same lake datasets once: {base:.3f} s")
+    cold_first, kept_first = firsts["fully cold"], firsts["new process, kept figures"]
+    print(f"ratio fully cold first render / baseline: {cold_first / base:.1f}")
     print(
-        f"ratio first render / baseline: {first / result['baseline']:.1f}; goal < 1.5 s: "
-        f"{'met' if first < 1.5 else 'NOT met'}"
+        f"ratio first render with kept figures / baseline: {kept_first / base:.1f}; goal < 1.5 s (what a user sees "
+        f"after fugong demo or fugong riskmap warm): {'met' if kept_first < 1.5 else 'NOT met'}"
     )
 
 

@@ -11,6 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from fugong.geo.industries import section
@@ -20,7 +21,9 @@ from fugong.power.definitions import Parameters, PowerInputError, Ratio, View, p
 from fugong.power.lake import (
     NoGridReadings,
     UnknownGroup,
+    _coverage,
     _index,
+    current_snapshot,
     lake_enterprises,
     lake_index,
     lake_shortfalls,
@@ -249,3 +252,92 @@ def test_shortfalls_from_the_lake_name_enterprises_and_their_suppliers(settings_
     mine = lake_shortfalls(settings_of, DAY, county=YUEQING).rows
     assert set(mine["county_code"]) <= {YUEQING}
     assert len(mine) == int((rows["county_code"] == YUEQING).sum())
+
+
+def test_levels_without_the_province_say_how_many_users_are_outside(settings_of: Settings) -> None:
+    run = lake_index(settings_of, "county,sector")
+    assert set(run.figures["level"]) == {"county", "sector"}
+    with_province = lake_index(settings_of, "province,county,sector")
+    assert [n for n in run.notes if "outside the population" in n] == [
+        n for n in with_province.notes if "outside the population" in n
+    ]
+
+
+def _fresh_process() -> None:
+    """Forget what this process keeps in memory, as a new process would."""
+    _index.cache_clear()
+    _coverage.cache_clear()
+
+
+@pytest.fixture
+def own_lake(power_lake: Path, tmp_path: Path) -> Settings:
+    copy = tmp_path / "var"
+    shutil.copytree(power_lake, copy, ignore=shutil.ignore_patterns("cache"))
+    _fresh_process()
+    return Settings(data_dir=copy)
+
+
+def _readings_files(settings: Settings) -> list[Path]:
+    return sorted((settings.lake_path / "grid_readings").rglob("*.parquet"))
+
+
+def test_figures_persist_per_snapshot_and_a_new_process_reads_them_not_the_lake(own_lake: Settings) -> None:
+    settings = own_lake
+    first = lake_index(settings, "province,county,sector")
+    kept = sorted((settings.data_dir / "cache" / "power").glob("*"))
+    assert [p.suffix for p in kept].count(".parquet") == 1
+    assert [p.suffix for p in kept].count(".json") == 1
+    for path in _readings_files(settings):  # a new process now needs the kept figures: the readings are gone
+        path.unlink()
+    _fresh_process()
+    again = lake_index(settings, "province,county,sector")
+    pd.testing.assert_frame_equal(again.figures, first.figures)
+    assert again.parameters == first.parameters
+    assert again.parameters.snapshot is not None
+    assert "grid_readings@" in again.parameters.snapshot
+    assert again.notes == first.notes
+
+
+def test_persisted_figures_equal_the_uncached_computation(own_lake: Settings) -> None:
+    lake_index(own_lake, "province,county+industry")
+    _fresh_process()
+    from_disk = lake_index(own_lake, "province,county+industry")
+    uncached = Settings(data_dir=own_lake.data_dir)
+    snap = current_snapshot(uncached)
+    computed = _index.__wrapped__(replace(snap, store=None), from_disk.parameters)
+    pd.testing.assert_frame_equal(from_disk.figures, computed.figures)
+    assert from_disk.notes == computed.notes
+
+
+@pytest.mark.parametrize("damage", [b"", b"not parquet at all", b"PAR1\x00\x00garbage"])
+def test_a_corrupt_kept_file_is_ignored_and_computed_again(own_lake: Settings, damage: bytes) -> None:
+    first = lake_index(own_lake, "province,county")
+    folder = own_lake.data_dir / "cache" / "power"
+    for path in folder.glob("*"):
+        path.write_bytes(damage)
+    _fresh_process()
+    again = lake_index(own_lake, "province,county")
+    pd.testing.assert_frame_equal(again.figures, first.figures)
+    assert again.parameters == first.parameters
+    _fresh_process()  # and written over with sound figures, read back
+    for path in _readings_files(own_lake):
+        path.unlink()
+    pd.testing.assert_frame_equal(lake_index(own_lake, "province,county").figures, first.figures)
+
+
+def test_a_new_snapshot_is_a_new_key_and_old_files_are_pruned(own_lake: Settings, tmp_path: Path) -> None:
+    lake_index(own_lake, "province")
+    folder = own_lake.data_dir / "cache" / "power"
+    before = {p.name for p in folder.glob("*")}
+    extra = tmp_path / "grid_readings_20200401.csv"
+    rows = _rows(own_lake, "SELECT account_id, kwh FROM grid_readings WHERE day = DATE '2020-02-19'")
+    extra.write_text("account_id,day,kwh\n" + "".join(f"{a},2020-04-01,{k}\n" for a, k in rows), encoding="utf-8")
+    ingest("grid_readings", [extra], settings=own_lake)
+    after = lake_index(own_lake, "province")
+    assert after.parameters.last_day == date(2020, 4, 1)
+    assert {p.name for p in folder.glob("*")} - before  # new files for the new snapshot, the old ones kept
+    store = current_snapshot(own_lake).store
+    assert store is not None
+    removed = store.prune(keep=2)
+    assert {p.name for p in removed} == before
+    assert sorted(p.name for p in folder.glob("*")) == sorted({p.name for p in folder.glob("*")} - before)

@@ -31,8 +31,18 @@ from fugong.hub import lake
 from fugong.power.definitions import Parameters, PowerInputError, Ratio, Variant, View, parse_baseline
 from fugong.power.engines import duckdb_backend, frame_of
 from fugong.power.index import exact_at_least, parse_levels, population, units
+from fugong.power.persisted import FigureStore
 from fugong.power.readings import ReadingsReport, sql
-from fugong.power.runs import IndexRun, check_baseline, check_days, compute, default_namer, present, unjudged_users
+from fugong.power.runs import (
+    OUTPUT_COLUMNS,
+    IndexRun,
+    check_baseline,
+    check_days,
+    compute,
+    default_namer,
+    present,
+    unjudged_users,
+)
 from fugong.power.shortfall import ShortfallRules, shortfalls
 from fugong.power.users import UNKNOWN
 from fugong.settings import Settings
@@ -83,6 +93,7 @@ class Snapshot:
     accounts: str | None
     registry: str | None
     links: str | None
+    store: FigureStore | None = None  # where figures of these snapshots persist (None: in memory only)
 
     @property
     def reference(self) -> str:
@@ -127,7 +138,22 @@ def current_snapshot(settings: Settings) -> Snapshot:
         version = found.current(name)
         return version.snapshot_id if version is not None else None
 
-    return Snapshot(str(settings.lake_path), readings.snapshot_id, sid(ACCOUNTS), sid(REGISTRY), sid(LINKS))
+    return Snapshot(
+        str(settings.lake_path),
+        readings.snapshot_id,
+        sid(ACCOUNTS),
+        sid(REGISTRY),
+        sid(LINKS),
+        FigureStore.of(settings, "power"),
+    )
+
+
+def _disk_key(snap: Snapshot, *parts: object) -> str | None:
+    """The persisted figures' key: the snapshot ids read and the parameters (None when nothing persists)."""
+    if snap.store is None:
+        return None
+    ids = [snap.root, snap.readings, snap.accounts, snap.registry, snap.links]
+    return snap.store.key(ids, *parts)
 
 
 def _scan(snap: Snapshot, dataset: str, snapshot_id: str, columns: list[str] | None = None) -> str:
@@ -199,6 +225,38 @@ def coverage(snap: Snapshot) -> Coverage:
 
 @lru_cache(maxsize=8)
 def _coverage(snap: Snapshot) -> Coverage:
+    key = _disk_key(snap, "coverage")
+    if key is not None and snap.store is not None:
+        kept = snap.store.read_json(key)
+        try:
+            if kept is not None:
+                return Coverage(
+                    date.fromisoformat(kept["first_day"]),
+                    date.fromisoformat(kept["last_day"]),
+                    int(kept["readings"]),
+                    int(kept["accounts"]),
+                    tuple(kept["counties"]),
+                    tuple(kept["industries"]),
+                )
+        except (KeyError, TypeError, ValueError):
+            pass  # not what we wrote: computed again below and written over
+    cover = _count(snap)
+    if key is not None and snap.store is not None:
+        snap.store.write_json(
+            key,
+            {
+                "first_day": cover.first_day.isoformat(),
+                "last_day": cover.last_day.isoformat(),
+                "readings": cover.readings,
+                "accounts": cover.accounts,
+                "counties": list(cover.counties),
+                "industries": list(cover.industries),
+            },
+        )
+    return cover
+
+
+def _count(snap: Snapshot) -> Coverage:
     with _opened(snap) as backend:
         first, last, rows, accounts = sql(
             backend.con, "SELECT min(day), max(day), count(wh), count(DISTINCT user_id) FROM readings"
@@ -330,12 +388,27 @@ def lake_index(
 
 @lru_cache(maxsize=32)
 def _index(snap: Snapshot, params: Parameters) -> IndexRun:
+    """The figures of ``params``: read from the persisted copy when there is a sound one, else computed and kept."""
+    key = _disk_key(snap, "index", params.as_dict())
+    if key is None or snap.store is None:
+        return _compute_index(snap, params)
+    kept = snap.store.read_frame(key)
+    if kept is not None:
+        frame, meta = kept
+        if meta.get("parameters") == params.as_dict() and list(frame.columns) == list(OUTPUT_COLUMNS):
+            return IndexRun(frame, params, [str(n) for n in meta.get("notes", [])])
+    run = _compute_index(snap, params)
+    snap.store.write_frame(key, run.figures, {"parameters": params.as_dict(), "notes": run.notes})
+    return run
+
+
+def _compute_index(snap: Snapshot, params: Parameters) -> IndexRun:
     with _opened(snap) as backend:
         _checks(backend, snap, params)
         notes: list[str] = []
         users = backend.table("users") if snap.accounts is not None else None
         frame = compute(backend.table("readings"), users, params)
-        outside = int(frame.loc[frame["level"] == "province", "outside_users"].max())
+        outside = _outside(frame, params.levels[0])
         if outside:
             notes.append(
                 f"{outside} users outside the population (no reading, or a zero total, in the baseline window)"
@@ -353,6 +426,14 @@ def _index(snap: Snapshot, params: Parameters) -> IndexRun:
                     f"{unmatched} accounts have no enterprise in {REGISTRY}: their own county and industry are used"
                 )
     return IndexRun(present(frame, default_namer()), params, notes)
+
+
+def _outside(frame: pd.DataFrame, level: str) -> int:
+    """Users outside the population: summed over the groups of one level (they part the users), on any day."""
+    rows = frame[frame["level"] == level]
+    if rows.empty:
+        return 0
+    return int(rows.groupby("day")["outside_users"].sum().max())
 
 
 def lake_enterprises(

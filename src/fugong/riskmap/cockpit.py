@@ -107,6 +107,27 @@ def _figures(settings: Settings, grading: Grading) -> ResumptionFigures:
     return lake_resumption(settings, grading.table.first_day, grading.table.last_day)
 
 
+def warm(settings: Settings) -> dict[str, Any]:
+    """Compute and keep on disk what the cockpit's first render reads; returns what was kept, naming its snapshots.
+
+    That is the grading of the lake's cases, the resumption figures over the case data's days and the county pages'
+    industry figures. Without power figures or GDP, the risk side is kept and ``resumption_error`` says why.
+    """
+    grading = lake_grading(settings)
+    result: dict[str, Any] = {"cases": grading.table.origin, "grades": len(grading.grades)}
+    try:
+        figures = _figures(settings, grading)
+        days = figures.days
+        if days:
+            power_run(settings, "county+industry", days[0], days[-1])
+    except FugongError as exc:
+        result["resumption_error"] = exc.detail
+        return result
+    result["resumption_days"] = len(days)
+    result["power"] = figures.parameters.get("power", {}).get("snapshot")
+    return result
+
+
 def lake_resumption_on(settings: Settings, day: date) -> dict[str, Any]:
     """The resumption side of the cockpit on ``day``, from the lake."""
     grading = lake_grading(settings)

@@ -20,9 +20,17 @@ from fugong.errors import NotFound
 from fugong.hub import lake
 from fugong.power.definitions import Parameters, PowerInputError, parse_baseline
 from fugong.power.lake import DEFAULT_BASELINE, coverage, current_snapshot, lake_index
+from fugong.power.persisted import FigureStore
 from fugong.power.runs import IndexRun
-from fugong.riskmap.figures import POWER_LEVELS, ResumptionFigures, combine
-from fugong.riskmap.resumption import IndustryRate, ResumptionConfig, ResumptionInputError, SectorGdp
+from fugong.riskmap.figures import POWER_LEVELS, ResumptionFigures, combine, power_rows
+from fugong.riskmap.resumption import (
+    Band,
+    CountyResumption,
+    IndustryRate,
+    ResumptionConfig,
+    ResumptionInputError,
+    SectorGdp,
+)
 from fugong.settings import Settings
 
 STATS = "county_stats"
@@ -122,19 +130,84 @@ def lake_resumption(
     settings: Settings, first: date | None = None, last: date | None = None, config: ResumptionConfig | None = None
 ) -> ResumptionFigures:
     """The county resumption index of every day from ``first`` to ``last`` from the lake (kept per snapshots read)."""
-    gdp, stats = read_gdp(settings)
-    rates, forms = read_forms(settings)
-    run = power_run(settings, POWER_LEVELS, first, last)
-    power = run.parameters.as_dict()
-    key = json.dumps([power, stats, forms, (config or ResumptionConfig()).as_dict()], sort_keys=True, default=str)
-    with _lock:
+    with _lock:  # the page's first calls arrive together: the first computes, the others wait and share it
+        gdp, stats = read_gdp(settings)
+        rates, forms = read_forms(settings)
+        run = power_run(settings, POWER_LEVELS, first, last)
+        power = run.parameters.as_dict()
+        key = json.dumps([power, stats, forms, (config or ResumptionConfig()).as_dict()], sort_keys=True, default=str)
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    parameters = {"power": power, "power_notes": list(run.notes), "county_stats": stats, "forms": forms}
-    figures = combine(run.figures, gdp, config, rates, parameters)
-    with _lock:
+        store = FigureStore.of(settings, "riskmap")
+        disk = store.key("resumption", key)
+        figures = _loaded(store.read_json(disk), run)
+        if figures is None:
+            parameters = {"power": power, "power_notes": list(run.notes), "county_stats": stats, "forms": forms}
+            figures = combine(run.figures, gdp, config, rates, parameters)
+            store.write_json(disk, _saved(figures))
         _cache[key] = figures
         while len(_cache) > _KEEP:
             _cache.popitem(last=False)
-    return figures
+        return figures
+
+
+def _saved(figures: ResumptionFigures) -> dict[str, Any]:
+    """The county and province indices as plain JSON (decimals as text); the power rows are the power app's own."""
+
+    def one(r: CountyResumption) -> list[Any]:
+        return [
+            r.county,
+            r.day.isoformat() if r.day else None,
+            str(r.index),
+            r.band.name,
+            {k: str(v) for k, v in r.sector_index.items()},
+            {k: str(v) for k, v in r.weights.items()},
+            None if r.industry_rate is None else str(r.industry_rate),
+            list(r.sectors_missing),
+        ]
+
+    return {
+        "parameters": dict(figures.parameters),
+        "counties": [one(r) for day in figures.days for r in figures.counties.get(day, {}).values()],
+        "province": [one(r) for r in figures.province.values()],
+    }
+
+
+def _loaded(kept: Any, run: IndexRun) -> ResumptionFigures | None:
+    """Figures from :func:`_saved`'s JSON and the power figures; None when the JSON is not what it wrote."""
+    if kept is None:
+        return None
+    on: dict[str, date] = {}  # each day's text parsed once
+
+    def when(text: str) -> date:
+        found = on.get(text)
+        if found is None:
+            found = on[text] = date.fromisoformat(text)
+        return found
+
+    try:
+
+        def one(row: list[Any]) -> CountyResumption:
+            county, day, index, band, sector_index, weights, rate, missing = row
+            return CountyResumption(
+                str(county),
+                when(day) if day else None,
+                Decimal(index),
+                Band[band],
+                {str(k): Decimal(v) for k, v in sector_index.items()},
+                {str(k): Decimal(v) for k, v in weights.items()},
+                None if rate is None else Decimal(rate),
+                tuple(str(m) for m in missing),
+            )
+
+        power = power_rows(run.figures)
+        days = tuple(sorted({day for day, _ in power}))
+        counties: dict[date, dict[str, CountyResumption]] = {day: {} for day in days}
+        for r in map(one, kept["counties"]):
+            assert r.day is not None
+            counties.setdefault(r.day, {})[r.county] = r
+        province = {r.day: r for r in map(one, kept["province"]) if r.day is not None}
+        return ResumptionFigures(counties, province, dict(power), dict(kept["parameters"]), days)
+    except (AssertionError, KeyError, TypeError, ValueError, AttributeError, InvalidOperation):
+        return None  # not what we wrote: computed again and written over
