@@ -10,6 +10,7 @@ import typer
 
 from fugong.cli_output import OutputFormat, parse_day, render
 from fugong.geo import load_gazetteer
+from fugong.healthcode import registry
 from fugong.healthcode.certlogic.suite import run_suites
 from fugong.healthcode.credentials.cli import dcc_suite
 from fugong.healthcode.facts import InvalidFact, facts_from_json
@@ -119,3 +120,54 @@ def status(
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
         typer.echo(result.explain(lang))
+
+
+@app.command("reevaluate")
+def reevaluate(
+    ruleset_id: str | None = typer.Option(None, "--ruleset", help="Rule set id (default: the province's in force)"),
+    on: str | None = typer.Option(None, "--on", help="Day (YYYY-MM-DD); default: today"),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb or spark"),
+    output: Path | None = typer.Option(None, "--output", help="Parquet file to write (default under data_dir)"),
+    use_store: bool = typer.Option(True, "--store/--no-store", help="Add the facts of the operational store"),
+    folder: Path | None = FolderOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the run's summary as JSON"),
+) -> None:
+    """Re-evaluate everyone's colour from the lake (and the store's facts) in bulk; write one Parquet file."""
+    from fugong.healthcode.bulk.run import facts_from_store
+    from fugong.healthcode.bulk.run import reevaluate as run_bulk
+
+    settings = get_settings()
+    day = parse_day(on, "--on") or date.today()
+    book = _rulebook(folder)
+    chosen = book.by_id(ruleset_id, day) if ruleset_id else book.for_region(book.gazetteer.province.code, day)
+    facts = facts_from_store(settings) if use_store else None
+    run = run_bulk(settings, chosen, day, engine=engine, facts=facts, output=output)
+    if as_json:
+        typer.echo(json.dumps(run.summary(), ensure_ascii=False, indent=2))
+        return
+    counts = ", ".join(f"{colour} {n}" for colour, n in run.counts.items())
+    typer.echo(f"{run.ruleset_id}@{run.ruleset_version} on {day} ({engine}): {run.persons} persons: {counts}")
+    typer.echo(f"persons without any fact: {run.nobody}")
+    typer.echo("inputs: " + ", ".join(run.inputs.values()))
+    typer.echo(f"written: {run.output} ({run.seconds} s)")
+
+
+@app.command("register-bulk")
+def register_bulk(
+    file: Path = typer.Argument(..., help="CSV (UTF-8) with 姓名,身份证号,现住址,手机号 (the hub's persons feed)"),
+    by: str = typer.Option("hub", "--by", help="Who registers them (recorded with each person)"),
+) -> None:
+    """Register many persons from a CSV file, all or nothing; an error names its row."""
+    from fugong.healthcode.roster import read_roster
+    from fugong.hub.pseudonyms import pseudonymiser
+    from fugong.store import Store
+
+    settings = get_settings()
+    roster = read_roster(file)
+    store = Store.from_settings(settings)
+    try:
+        with store.session() as session:
+            count = registry.register_bulk(session, pseudonymiser(settings), roster, by)
+    finally:
+        store.dispose()
+    typer.echo(f"{count} persons registered from {file.name} by {by}")

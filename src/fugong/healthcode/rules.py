@@ -361,6 +361,14 @@ class RuleBook:
     def __iter__(self) -> Iterator[RuleSet]:
         return iter(self._rulesets)
 
+    def by_id(self, ruleset_id: str, on: date) -> RuleSet:
+        """The highest version of the rule set ``ruleset_id`` in force on ``on``."""
+        candidates = [rs for rs in self._rulesets if rs.id == ruleset_id and rs.valid_on(on)]
+        if not candidates:
+            known = ", ".join(sorted({rs.id for rs in self._rulesets}))
+            raise NoRuleSet(f"no rule set {ruleset_id!r} is in force on {on}; rule sets: {known}", field="ruleset")
+        return max(candidates, key=lambda rs: rs.version)
+
     def for_region(self, region: str, on: date) -> RuleSet:
         """The rule set in force on ``on`` for a county or city: its own, else its city's, else the province's."""
         division = self.gazetteer.lookup(region, on=on)

@@ -14,12 +14,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from fugong.auth.principal import Principal
-from fugong.healthcode import appeals, audit, registry, retention, service
+from fugong.healthcode import appeals, audit, events, registry, retention, service
 from fugong.healthcode.facts import CheckpointTemperature, Diagnosis
 from fugong.healthcode.models import ColourLogImmutable, ColourWithoutAudit, HcColourChange, HcStatus
-from fugong.healthcode.rules import RuleSet
+from fugong.healthcode.rules import RuleBook, RuleSet
 from fugong.healthcode.status import evaluate
+from fugong.hub.lake import get_lake
 from fugong.hub.pseudonyms import Pseudonymiser
+from fugong.settings import Settings
 from fugong.store import Store, utcnow
 
 Rows = Callable[[Session, str], int]
@@ -127,6 +129,8 @@ def test_every_public_path_leaves_a_record_for_every_colour_change(
     ids: Callable[[int], str],
     person_id: int,
     province: RuleSet,
+    book: RuleBook,
+    settings: Settings,
     official: Callable[..., Principal],
 ) -> None:
     li, wu = official("li"), official("wu")
@@ -164,8 +168,9 @@ def test_every_public_path_leaves_a_record_for_every_colour_change(
         "appeals.overdue": lambda s: appeals.overdue(s, utcnow()),
         "appeals.notifications": lambda s: appeals.notifications(s, person_id),
         "retention.purge": lambda s: retention.purge(s, date(2020, 4, 1)),
+        "events.new_case": lambda s: events.new_case(s, get_lake(settings), book, person_id, DAY, date(2020, 2, 20)),
     }
-    modules: list[ModuleType] = [registry, service, audit, appeals, retention]
+    modules: list[ModuleType] = [registry, service, audit, appeals, retention, events]
     public = {
         f"{m.__name__.rsplit('.', 1)[1]}.{name}"
         for m in modules
@@ -189,4 +194,10 @@ def test_every_public_path_leaves_a_record_for_every_colour_change(
                     assert record.new_colour == now[0], name
                     assert record.old_colour == (before[pid][0] if pid in before else None), name
     # The paths that change colours did change one here, so the checks above were exercised.
-    assert changed == ["service.reevaluate", "audit.apply_evaluation", "audit.set_colour", "appeals.approve"]
+    assert changed == [
+        "service.reevaluate",
+        "audit.apply_evaluation",
+        "audit.set_colour",
+        "appeals.approve",
+        "events.new_case",
+    ]
