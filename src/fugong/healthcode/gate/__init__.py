@@ -1,0 +1,1 @@
+"""Checkpoints (卡口): places, the admit/refuse decision, scan records, online verification, citizens' codes."""
