@@ -1,0 +1,77 @@
+"""``fugong enterprise``: the register from the lake, suspensions in red counties, supplier tasks, the template."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from fugong.enterprise import employees, registry, service, tasks
+from fugong.settings import get_settings
+from fugong.store import Store, utcnow
+
+app = typer.Typer(help="Enterprise resumption platform: register, suspensions, service tasks.", no_args_is_help=True)
+
+
+def _store() -> Store:
+    return Store.from_settings(get_settings())
+
+
+@app.command("sync-registry")
+def sync_registry() -> None:
+    """Copy the lake's market_registry into the store (run after each ingest of the register)."""
+    store = _store()
+    try:
+        with store.session() as session:
+            report = registry.sync_from_lake(session, get_settings())
+    finally:
+        store.dispose()
+    typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
+
+
+@app.command()
+def suspend() -> None:
+    """Suspend approved declarations in counties the lake's current risk grading shows red."""
+    store = _store()
+    try:
+        with store.session() as session:
+            outcome = service.suspend(session, get_settings(), utcnow())
+    finally:
+        store.dispose()
+    typer.echo(json.dumps(outcome, ensure_ascii=False))
+
+
+@app.command("supplier-tasks")
+def supplier_tasks() -> None:
+    """Open a service task for each registered supplier a declaring firm needs that has not resumed."""
+    store = _store()
+    try:
+        with store.session() as session:
+            made = tasks.supplier_tasks(session, "system", utcnow())
+            typer.echo(json.dumps({"opened": [t.title for t in made]}, ensure_ascii=False))
+    finally:
+        store.dispose()
+
+
+@app.command("shortfall-tasks")
+def shortfall_tasks() -> None:
+    """Open a service task for each registered firm on the power shortfall list (last day of the readings)."""
+    from fugong.enterprise.signals import lake_shortfalls
+
+    settings = get_settings()
+    rows, source = lake_shortfalls(settings)
+    store = _store()
+    try:
+        with store.session() as session:
+            made = tasks.shortfall_tasks(session, rows, source, "system", utcnow())
+            typer.echo(json.dumps({"source": source, "opened": [t.title for t in made]}, ensure_ascii=False))
+    finally:
+        store.dispose()
+
+
+@app.command()
+def template(out: Path = typer.Argument(..., help="Where to write the XLSX template")) -> None:
+    """Write the employee-list template (XLSX, Chinese headers)."""
+    out.write_bytes(employees.template())
+    typer.echo(str(out))

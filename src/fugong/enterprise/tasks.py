@@ -1,0 +1,178 @@
+"""Service tasks (服务任务) for firms held back: a supplier to coordinate, a power shortfall to look into.
+
+County officials create, assign and close them in their counties; the province (analysts, admins) sees them all.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fugong.auth.principal import Principal
+from fugong.auth.roles import Role
+from fugong.enterprise import registry
+from fugong.enterprise.models import EntDeclaration, EntEnterprise, EntServiceTask
+from fugong.errors import Forbidden, InvalidInput, NotFound
+
+KINDS = ("supplier", "power_shortfall", "other")
+RESUMED = ("approved",)
+
+
+def _scoped(principal: Principal, county: str) -> None:
+    if not principal.may_act_in(county):
+        raise Forbidden(f"{principal.username!r} does not act in county {county}", field="county_code")
+
+
+def create(
+    session: Session, principal: Principal, enterprise_id: int, kind: str, title: str, now: datetime
+) -> EntServiceTask:
+    """A new open task about a firm of one of the official's counties."""
+    if kind not in KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", field="kind")
+    if not title.strip():
+        raise InvalidInput("a task needs a title saying what to do", field="title")
+    enterprise = registry.get(session, enterprise_id)
+    _scoped(principal, enterprise.county_code)
+    task = EntServiceTask(
+        county_code=enterprise.county_code,
+        enterprise_id=enterprise.id,
+        kind=kind,
+        title=title.strip(),
+        state="open",
+        created_by=principal.username,
+        created_at=now,
+    )
+    session.add(task)
+    session.flush()
+    return task
+
+
+def _get(session: Session, principal: Principal, task_id: int) -> EntServiceTask:
+    task = session.get(EntServiceTask, task_id)
+    if task is None:
+        raise NotFound(f"no service task number {task_id}", field="task_id")
+    _scoped(principal, task.county_code)
+    return task
+
+
+def assign(session: Session, principal: Principal, task_id: int, assignee: str) -> EntServiceTask:
+    """Give an open or assigned task to an official."""
+    task = _get(session, principal, task_id)
+    if task.state == "done":
+        raise InvalidInput(f"task {task_id} is done", field="task_id")
+    if not assignee.strip():
+        raise InvalidInput("name the official the task goes to", field="assignee")
+    task.assignee, task.state = assignee.strip(), "assigned"
+    session.flush()
+    return task
+
+
+def complete(session: Session, principal: Principal, task_id: int, note: str, now: datetime) -> EntServiceTask:
+    """Close a task with a note of what was done."""
+    task = _get(session, principal, task_id)
+    if task.state == "done":
+        raise InvalidInput(f"task {task_id} is already done", field="task_id")
+    if not note.strip():
+        raise InvalidInput("say what was done", field="note")
+    task.state, task.note, task.done_at = "done", note.strip(), now
+    session.flush()
+    return task
+
+
+def listing(session: Session, principal: Principal, state: str | None = None) -> list[dict[str, Any]]:
+    """Tasks the caller sees: all for the province (analyst, admin), their counties' for an official."""
+    query = (
+        select(EntServiceTask, EntEnterprise.name)
+        .join(EntEnterprise, EntEnterprise.id == EntServiceTask.enterprise_id)
+        .order_by(EntServiceTask.id)
+    )
+    if not (principal.is_admin or Role.analyst in principal.roles):
+        query = query.where(EntServiceTask.county_code.in_(sorted(principal.counties)))
+    if state:
+        query = query.where(EntServiceTask.state == state)
+    return [as_json(t, name) for t, name in session.execute(query)]
+
+
+def as_json(task: EntServiceTask, enterprise_name: str) -> dict[str, Any]:
+    """A task as the API shows it."""
+    return {
+        "id": task.id,
+        "county_code": task.county_code,
+        "enterprise_id": task.enterprise_id,
+        "enterprise": enterprise_name,
+        "kind": task.kind,
+        "title": task.title,
+        "state": task.state,
+        "assignee": task.assignee,
+        "created_by": task.created_by,
+        "created_at": task.created_at.isoformat(timespec="seconds"),
+        "done_at": task.done_at.isoformat(timespec="seconds") if task.done_at else None,
+        "note": task.note,
+    }
+
+
+def supplier_tasks(session: Session, actor: str, now: datetime) -> list[EntServiceTask]:
+    """Open a task for each registered supplier, not yet resumed, that a declaring firm needs (once per pair)."""
+    resumed = set(session.scalars(select(EntDeclaration.enterprise_id).where(EntDeclaration.state.in_(RESUMED))))
+    by_key = {e.enterprise_key: e for e in session.scalars(select(EntEnterprise))}
+    existing = {(t.enterprise_id, t.title) for t in session.scalars(select(EntServiceTask))}
+    made = []
+    open_states = ("submitted", "under_review", "approved", "returned")
+    for d in session.scalars(select(EntDeclaration).where(EntDeclaration.state.in_(open_states))):
+        buyer = session.get(EntEnterprise, d.enterprise_id)
+        assert buyer is not None
+        for supplier in json.loads(d.suppliers):
+            found = by_key.get(supplier.get("enterprise_key") or "")
+            if found is None or found.id in resumed:
+                continue
+            title = f"协调供应商{found.name}（{found.county_code}）复工，以保障{buyer.name}生产"
+            if (found.id, title) in existing:
+                continue
+            task = EntServiceTask(
+                county_code=found.county_code,
+                enterprise_id=found.id,
+                kind="supplier",
+                title=title,
+                state="open",
+                created_by=actor,
+                created_at=now,
+            )
+            session.add(task)
+            existing.add((found.id, title))
+            made.append(task)
+    session.flush()
+    return made
+
+
+def shortfall_tasks(
+    session: Session, shortfalls: list[dict[str, Any]], source: str, actor: str, now: datetime
+) -> list[EntServiceTask]:
+    """Open a task for each registered firm on the power shortfall list (once per firm and source)."""
+    by_key = {e.enterprise_key: e for e in session.scalars(select(EntEnterprise))}
+    existing = {(t.enterprise_id, t.title) for t in session.scalars(select(EntServiceTask))}
+    made = []
+    for row in shortfalls:
+        found = by_key.get(row["enterprise_key"])
+        if found is None:
+            continue
+        title = f"{found.name}用电低于基线（{source}）：了解复工困难并协调解决"
+        if (found.id, title) in existing:
+            continue
+        task = EntServiceTask(
+            county_code=found.county_code,
+            enterprise_id=found.id,
+            kind="power_shortfall",
+            title=title,
+            state="open",
+            created_by=actor,
+            created_at=now,
+        )
+        session.add(task)
+        existing.add((found.id, title))
+        made.append(task)
+    session.flush()
+    return made
