@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     login_max_attempts: int = Field(5, ge=1, description="Failed logins allowed per user and address in a window.")
     login_window_seconds: int = Field(300, ge=1, description="Length of the login rate-limit window.")
     session_max_age_seconds: int = Field(8 * 3600, ge=60, description="How long a browser session lasts.")
+    # survey
+    survey_org_units: Path | None = Field(
+        None, description="CSV file of townships and villages for the forms; default: the lake's org_units dataset."
+    )
 
     @classmethod
     def settings_customise_sources(

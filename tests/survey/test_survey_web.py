@@ -1,0 +1,199 @@
+"""The forms over HTTP: a worker's list, the form page, drafts, idempotent submits, refusals, import and progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+from tests.survey.conftest import BEFORE_DUE, GOOD_DAILY, VILLAGE_A, VILLAGE_B, YUEQING, People
+
+from fugong.auth.deps import undeclared_routes
+from fugong.auth.tokens import issue_token
+from fugong.settings import Settings, get_settings
+from fugong.store import Store
+from fugong.web.app import create_app
+
+
+@pytest.fixture(scope="module")
+def store_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The HTTP layer adds nothing that differs between backends: these run on SQLite only (the core runs on both)."""
+    from fugong.store.testing import StoreTemplate
+
+    with StoreTemplate("sqlite", tmp_path_factory.mktemp("survey-web-store"), None) as template:
+        yield template
+
+
+@dataclass
+class Web:
+    client: TestClient
+    ids: dict[str, int]
+    headers: dict[str, dict[str, str]]
+
+
+@pytest.fixture
+def web(
+    store: Store,
+    store_url: str,
+    survey_settings: Settings,
+    people: People,
+    assigned: Callable[..., dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Web]:
+    monkeypatch.setenv("FUGONG_DATABASE_URL", store_url)
+    get_settings.cache_clear()
+    ids = assigned()
+    headers = {}
+    with store.session() as session:
+        for name in ("cun_a", "zhen", "guan", "root"):
+            token = issue_token(session, name, name="tests", now=BEFORE_DUE).token
+            headers[name] = {"Authorization": f"Bearer {token}"}
+    app = create_app(get_settings())
+    app.state.clock = lambda: BEFORE_DUE
+    with TestClient(app) as client:
+        yield Web(client, ids, headers)
+    app.state.store.dispose()
+
+
+def test_every_route_declares_its_roles(web: Web) -> None:
+    assert undeclared_routes(web.client.app) == []  # type: ignore[arg-type]
+
+
+def test_a_worker_sees_and_opens_their_forms(web: Web) -> None:
+    listed = web.client.get("/api/survey/assignments", headers=web.headers["cun_a"]).json()
+    assert [(a["unit"], a["status"]) for a in listed] == [(VILLAGE_A, "not_started")]
+    page = web.client.get(f"/survey/fill/{web.ids[VILLAGE_A]}", headers=web.headers["cun_a"])
+    assert page.status_code == 200
+    assert "村（社区）疫情防控日报" in page.text
+    assert 'data-field="key_area_returnees"' in page.text
+    english = web.client.get(f"/survey/fill/{web.ids[VILLAGE_A]}?lang=en", headers=web.headers["cun_a"])
+    assert "Village/community daily epidemic-prevention report" in english.text
+    assert "Save draft" in english.text
+    refused = web.client.get(f"/api/survey/assignments/{web.ids[VILLAGE_B]}", headers=web.headers["cun_a"])
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "not_your_unit"
+    assert web.client.get("/api/survey/assignments", headers=web.headers["guan"]).status_code == 403
+    assert web.client.get("/api/survey/assignments").status_code == 401
+
+
+def test_draft_then_submit_once(web: Web) -> None:
+    url = f"/api/survey/assignments/{web.ids[VILLAGE_A]}"
+    h = web.headers["cun_a"]
+    draft = web.client.put(
+        f"{url}/draft", json={"values": {"returnees_total": "40", "checkpoints": "x"}, "form_version": 1}, headers=h
+    )
+    assert draft.status_code == 200
+    assert draft.json()["values"] == {"returnees_total": 40}
+    assert {p["field"] for p in draft.json()["problems"]} >= {"checkpoints", "issue"}
+    assert web.client.get(url, headers=h).json()["draft"] == {"returnees_total": 40}
+    bad = web.client.post(
+        f"{url}/submit",
+        json={"values": {**GOOD_DAILY, "checkpoints_staffed": 5}, "form_version": 1, "idempotency_key": "k1"},
+        headers=h,
+    )
+    assert bad.status_code == 422
+    assert bad.json()["error"] == "invalid_values"
+    assert bad.json()["field"] == "checkpoints_staffed"
+    body = {"values": GOOD_DAILY, "form_version": 1, "idempotency_key": "phone-1"}
+    first = web.client.post(f"{url}/submit", json=body, headers=h)
+    again = web.client.post(f"{url}/submit", json=body, headers=h)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["status"] == "already_submitted"
+    assert again.json()["submission_id"] == first.json()["submission_id"]
+    listed = web.client.get("/survey", headers=h)
+    assert "东湖社区 · 2020-02-10" in listed.text
+    assert "已提交" in listed.text
+    shown = web.client.get(f"/survey/fill/{web.ids[VILLAGE_A]}", headers=h)
+    assert 'id="survey-form"' not in shown.text  # a submitted report is shown, not offered again
+    assert "<dd>40</dd>" in shown.text
+    closed = web.client.post(f"{url}/submit", json={**body, "idempotency_key": "phone-2"}, headers=h)
+    assert closed.status_code == 409
+    assert closed.json()["error"] == "period_closed"
+
+
+def test_malformed_submissions(web: Web) -> None:
+    url = f"/api/survey/assignments/{web.ids[VILLAGE_A]}/submit"
+    for body in (
+        {"values": GOOD_DAILY, "form_version": "1", "idempotency_key": "k"},
+        {"values": GOOD_DAILY, "form_version": 1},
+        {"values": GOOD_DAILY, "form_version": 1, "idempotency_key": "k" * 65},
+        {"values": [1, 2], "form_version": 1, "idempotency_key": "k"},
+    ):
+        response = web.client.post(url, json=body, headers=web.headers["cun_a"])
+        assert response.status_code == 422, body
+        assert response.json()["error"] == "invalid_input"
+
+
+def test_unknown_assignment_and_bad_period(web: Web) -> None:
+    assert (
+        web.client.get("/api/survey/assignments/9999", headers=web.headers["cun_a"]).json()["error"]
+        == "unknown_assignment"
+    )
+    bad = web.client.get("/api/survey/completeness?form=village_daily&period=0", headers=web.headers["guan"])
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "period"
+
+
+def test_progress_for_the_county_official(web: Web) -> None:
+    h = web.headers["cun_a"]
+    web.client.post(
+        f"/api/survey/assignments/{web.ids[VILLAGE_A]}/submit",
+        json={"values": GOOD_DAILY, "form_version": 1, "idempotency_key": "p1"},
+        headers=h,
+    )
+    rolled = web.client.get(
+        f"/api/survey/completeness?form=village_daily&period=2020-02-10&unit={YUEQING}", headers=web.headers["guan"]
+    )
+    assert rolled.status_code == 200
+    county = next(u for u in rolled.json()["units"] if u["code"] == YUEQING)
+    assert (county["assigned"], county["submitted"], county["not_started"]) == (3, 1, 2)
+    outside = web.client.get(
+        "/api/survey/completeness?form=village_daily&period=2020-02-10&unit=330381", headers=web.headers["guan"]
+    )
+    assert outside.status_code == 403
+    panel = web.client.get("/api/survey/panel", headers=web.headers["guan"]).json()
+    assert {r["county"]: (r["submitted"], r["not_started"]) for r in panel} == {"乐清市": (1, 2), "瑞安市": (0, 1)}
+    reminders = web.client.get("/api/survey/reminders", headers=web.headers["guan"])
+    assert reminders.status_code == 200
+    assert {r["unit"] for r in reminders.json()} == {VILLAGE_B, "330382100200"}  # due at 18:00, within six hours
+
+
+def test_xlsx_upload(web: Web) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["单位代码", "日期", *GOOD_DAILY])
+    sheet.append([VILLAGE_B, "2020-02-10", *GOOD_DAILY.values()])
+    sheet.append([VILLAGE_A, "2020-02-10", *{**GOOD_DAILY, "checkpoints": -1}.values()])
+    out = BytesIO()
+    book.save(out)
+    response = web.client.post(
+        "/api/survey/import?form=village_daily",
+        files={"file": ("日报.xlsx", out.getvalue())},
+        headers=web.headers["zhen"],
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["submitted"], body["error"]) == (1, 1)
+    assert "不能小于 0" in body["rows"][1]["errors"][0]
+
+
+def test_the_progress_page_for_county_staff(web: Web) -> None:
+    web.client.post(
+        f"/api/survey/assignments/{web.ids[VILLAGE_A]}/submit",
+        json={"values": GOOD_DAILY, "form_version": 1, "idempotency_key": "pp"},
+        headers=web.headers["cun_a"],
+    )
+    page = web.client.get("/survey/progress", headers=web.headers["guan"])
+    assert page.status_code == 200
+    assert "村（社区）疫情防控日报 · 2020-02-10" in page.text
+    assert f'data-unit="{YUEQING}"' in page.text
+    assert 'data-unit="330381"' not in page.text  # another county's official sees only their own
+    assert f'<li data-unit="{VILLAGE_B}">' in page.text  # due within six hours: to remind
+    english = web.client.get("/survey/progress?lang=en&period=2020-02-10", headers=web.headers["guan"])
+    assert "Reporting progress" in english.text
+    assert web.client.get("/survey/progress", headers=web.headers["cun_a"]).status_code == 403
