@@ -14,7 +14,7 @@ from fugong.web.app import create_app
 def test_demo_builds_store_and_logins_then_runs_again(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--no-serve", "--scale", "tiny"]) == 0
     out = capsys.readouterr().out
-    assert "7 demo users created" in out
+    assert f"{len(DEMO_USERS)} demo users created" in out
     assert (settings.data_dir / "fugong.db").exists()
     assert (settings.data_dir / "sim" / "tiny-2020" / "manifest.json").exists()
     assert "13 feeds" in out
@@ -22,7 +22,7 @@ def test_demo_builds_store_and_logins_then_runs_again(settings: Settings, capsys
 
     assert main(["demo", "--no-serve", "--scale", "tiny"]) == 0  # idempotent: a second run changes nothing
     again = capsys.readouterr().out
-    assert "0 demo users created, 7 already there" in again
+    assert f"0 demo users created, {len(DEMO_USERS)} already there" in again
     assert "cached in" in again  # the province is simulated once
     assert "the lake already holds" in again  # and ingested once
 

@@ -13,12 +13,17 @@ from enum import StrEnum
 from pathlib import Path
 
 from fugong.auth.users import create_user, find_user
+from fugong.enterprise import demo as enterprise_demo
 from fugong.geo import load_gazetteer
+from fugong.healthcode import demo as healthcode_demo
+from fugong.healthcode.gate import demo as gate_demo
 from fugong.hub.folders import ingest_folder
 from fugong.hub.lake import get_lake
+from fugong.riskmap import demo as riskmap_demo
 from fugong.settings import Settings
 from fugong.sim import generate
 from fugong.store import Store, migrate
+from fugong.survey import demo as survey_demo
 
 DEMO_SEED = 2020
 
@@ -51,6 +56,7 @@ DEMO_USERS = (
     DemoUser("factory", "企业联络员", ("enterprise",)),
     DemoUser("gate", "卡口工作人员", ("checkpoint",)),
     DemoUser("citizen", "市民", ("citizen",)),
+    DemoUser("cunwei", "乐清市网格员", ("grassroots",)),
 )
 
 
@@ -135,4 +141,9 @@ DEMO_STEPS = (
     DemoStep("Creating demo users", _users),
     DemoStep("Simulating the province (feeds with ground truth)", _province),
     DemoStep("Ingesting the feeds through the data hub", _ingest),
+    DemoStep("Declarations, review and white list of the enterprise platform", enterprise_demo.seed),
+    DemoStep("Checkpoints and the citizen's codes", gate_demo.demo_step),
+    DemoStep("Health code persons in every colour and an open appeal", healthcode_demo.demo_step),
+    DemoStep("Grassroots forms: assigned, submitted, late", survey_demo.seed),
+    DemoStep("The cockpit's figures, computed once and kept", riskmap_demo.warm_step),
 )

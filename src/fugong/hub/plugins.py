@@ -30,7 +30,11 @@ ENTRY_POINT_GROUP = "fugong"
 BUILTIN_PLUGINS = (
     "fugong.hub.builtin",
     "fugong.riskmap.plugin",
+    "fugong.survey.plugin",
+    "fugong.healthcode.gate.plugin",
+    "fugong.healthcode.plugin",
     "fugong.power.plugin",
+    "fugong.enterprise.plugin",
 )
 
 _manager: pluggy.PluginManager | None = None
