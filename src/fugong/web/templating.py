@@ -11,7 +11,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from fugong.auth import current_principal
 from fugong.auth.sessions import csrf_token
-from fugong.web import i18n
+from fugong.web import i18n, nav
 
 
 def _environment() -> Environment:
@@ -28,9 +28,13 @@ templates = Jinja2Templates(env=_environment())
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
-    """Render a page with the request, its language, the signed-in person (if any) and the form CSRF token."""
+    """Render a page with the request, its language, the signed-in person (if any), their links and the CSRF token."""
     principal = getattr(request.state, "principal", None) or current_principal(request)
-    values: dict[str, Any] = {"locale": i18n.current_locale(), "principal": principal}
+    values: dict[str, Any] = {
+        "locale": i18n.current_locale(),
+        "principal": principal,
+        "nav_items": nav.visible(request.app, principal),
+    }
     if principal is not None and principal.via == "session":
         values["csrf_token"] = csrf_token(request)
     values.update(context or {})
