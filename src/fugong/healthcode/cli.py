@@ -171,3 +171,27 @@ def register_bulk(
     finally:
         store.dispose()
     typer.echo(f"{count} persons registered from {file.name} by {by}")
+
+
+@app.command("purge")
+def purge(
+    days: int = typer.Option(28, "--days", help="Retention period in days (facts older than this go)"),
+    today: str | None = typer.Option(None, "--today", help="Day the period counts back from (YYYY-MM-DD)"),
+) -> None:
+    """Apply the retention period: delete old facts and decided appeals' evidence files, and log the purge."""
+    from fugong.healthcode.evidence import EvidenceBox
+    from fugong.healthcode.retention import purge as run_purge
+    from fugong.store import Store
+
+    settings = get_settings()
+    day = parse_day(today, "--today") or date.today()
+    store = Store.from_settings(settings)
+    try:
+        with store.session() as session:
+            done = run_purge(session, day, days, evidence=EvidenceBox.from_settings(settings))
+            typer.echo(
+                f"facts before {done.cutoff} removed: {done.removed} (kept for open appeals {done.kept_for_appeals},"
+                f" for confirmed cases {done.kept_for_cases}); evidence files removed: {done.evidence_removed}"
+            )
+    finally:
+        store.dispose()

@@ -132,7 +132,7 @@ class HcNotification(Base):
 
 
 class HcPurge(Base):
-    """One retention purge: the cut-off, how many facts went, how many were kept and why."""
+    """One retention purge: the cut-off, how many facts went, how many were kept and why, evidence files removed."""
 
     __tablename__ = "hc_purge_log"
 
@@ -143,6 +143,7 @@ class HcPurge(Base):
     removed: Mapped[int] = mapped_column(Integer)
     kept_for_appeals: Mapped[int] = mapped_column(Integer)
     kept_for_cases: Mapped[int] = mapped_column(Integer)
+    evidence_removed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ColourWithoutAudit(Forbidden):

@@ -12,7 +12,6 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -217,7 +216,7 @@ def file_appeal(
     person_id: int,
     text: str,
     upload: Upload | None,
-    folder: Path,
+    box: evidence.EvidenceBox,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Appeal against the colour with evidence text and, optionally, a PDF, JPEG or PNG file."""
@@ -227,8 +226,35 @@ def file_appeal(
         digest = hashlib.sha256(upload.content).hexdigest()
     appeal = appeals.file(session, person_id, principal.username, text, file_name=name, file_sha256=digest, now=now)
     if upload is not None:  # kept only once the appeal is accepted (the caller may appeal for this person)
-        evidence.keep(folder, upload.name, upload.content_type, upload.content)
+        box.keep(upload.name, upload.content_type, upload.content)
     return _appeal(appeal, None)
+
+
+def evidence_file(
+    session: Session, principal: Principal, appeal_id: int, box: evidence.EvidenceBox
+) -> tuple[str, str, bytes]:
+    """(file name, content type, content) of an appeal's evidence file, for the officials of the person's county,
+    an admin, the person and their proxies; each opening is written to the audit log."""
+    appeal = session.get(HcAppeal, appeal_id)
+    if appeal is None:
+        raise appeals.UnknownAppeal(f"there is no appeal {appeal_id}", field="appeal")
+    person = registry.get(session, appeal.person_id)
+    seen_as = relation(session, principal, person)
+    if appeal.file_name is None or appeal.file_sha256 is None:
+        raise evidence.MissingEvidence(f"appeal {appeal_id} came without a file", field="file")
+    content = box.read(appeal.file_sha256)
+    hub_audit.record(
+        session,
+        hub_audit.Reader.of_principal(principal),
+        dataset="hc_appeal_evidence",
+        columns=["file"],
+        personal_columns=["file"],
+        purpose="healthcode_appeal_evidence",
+        outcome="granted",
+        rows=1,
+        detail=f"appeal {appeal_id} of person {person.id} as {seen_as}",
+    )
+    return appeal.file_name, evidence.content_type_of(content), content
 
 
 def _appeals_of(session: Session, person_id: int) -> list[HcAppeal]:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from fugong.auth.principal import Principal
 from fugong.errors import InvalidInput
 from fugong.healthcode import appeals, registry, retention, service
+from fugong.healthcode.evidence import EvidenceBox, MissingEvidence
 from fugong.healthcode.facts import CheckIn, CheckpointTemperature, Diagnosis, Fact
-from fugong.healthcode.models import HcPurge
+from fugong.healthcode.models import HcAppeal, HcPurge
 from fugong.hub.pseudonyms import Pseudonymiser
 from fugong.store import Store
 
@@ -75,3 +78,54 @@ def test_a_bad_retention_period_is_refused_and_nothing_is_purged(
     with store.session() as session:
         assert service.facts_of(session, pid) == [OLD_SCAN]
         assert session.scalars(sa.select(HcPurge)).all() == []
+
+
+def _appeal_with_file(session: Session, box: EvidenceBox, person: int, by: str, content: bytes) -> HcAppeal:
+    kept = box.keep("report.pdf", "application/pdf", content)
+    return appeals.file(session, person, by, "核酸阴性", file_name=kept.name, file_sha256=kept.sha256)
+
+
+def test_evidence_of_appeals_decided_before_the_cutoff_is_deleted_and_counted(
+    store: Store,
+    pseudo: Pseudonymiser,
+    ids: Callable[[int], str],
+    official: Callable[..., Principal],
+    tmp_path: Path,
+) -> None:
+    box = EvidenceBox(tmp_path / "evidence", b"test key")
+    old_done, recent_done, still_open = (_person(store, pseudo, ids(60 + n), [NEW_CHECKIN]) for n in range(3))
+    with store.session() as session:
+        first = _appeal_with_file(session, box, old_done, ids(60), b"%PDF-1.4 old decided")
+        second = _appeal_with_file(session, box, recent_done, ids(61), b"%PDF-1.4 recently decided")
+        third = _appeal_with_file(session, box, still_open, ids(62), b"%PDF-1.4 still open")
+        appeals.reject(session, first.id, official("li"), "无效")
+        appeals.reject(session, second.id, official("li"), "无效")
+        first.decided_at = datetime(2020, 2, 1, tzinfo=UTC)
+        second.decided_at = datetime(2020, 3, 1, tzinfo=UTC)
+        third.filed_at = datetime(2020, 1, 1, tzinfo=UTC)  # filed long ago, still undecided: kept
+        record = retention.purge(session, TODAY, evidence=box)
+        assert record.evidence_removed == 1
+        assert retention.purge(session, TODAY, evidence=box).evidence_removed == 0  # a second run finds nothing
+        with pytest.raises(MissingEvidence, match="no longer kept"):
+            box.read(str(first.file_sha256))
+        assert box.read(str(second.file_sha256)) == b"%PDF-1.4 recently decided"
+        assert box.read(str(third.file_sha256)) == b"%PDF-1.4 still open"
+        assert first.file_name == "report.pdf"  # the appeal still says a file came with it
+
+
+def test_a_file_two_appeals_share_stays_while_one_still_needs_it(
+    store: Store,
+    pseudo: Pseudonymiser,
+    ids: Callable[[int], str],
+    official: Callable[..., Principal],
+    tmp_path: Path,
+) -> None:
+    box = EvidenceBox(tmp_path / "evidence", b"test key")
+    pid = _person(store, pseudo, ids(70), [NEW_CHECKIN])
+    with store.session() as session:
+        decided = _appeal_with_file(session, box, pid, ids(70), b"%PDF-1.4 the same report")
+        appeals.reject(session, decided.id, official("li"), "看不清")
+        decided.decided_at = datetime(2020, 2, 1, tzinfo=UTC)
+        again = _appeal_with_file(session, box, pid, ids(70), b"%PDF-1.4 the same report")
+        assert retention.purge(session, TODAY, evidence=box).evidence_removed == 0
+        assert box.read(str(again.file_sha256)) == b"%PDF-1.4 the same report"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from fugong.auth import Principal, require_roles
 from fugong.auth.deps import SIGNED_IN, now
 from fugong.geo import load_gazetteer
 from fugong.healthcode import portal, registry
-from fugong.healthcode.evidence import MAX_EVIDENCE_BYTES
+from fugong.healthcode.evidence import MAX_EVIDENCE_BYTES, EvidenceBox
 from fugong.healthcode.rules import RuleBook, load_rulebook
 from fugong.hub.pseudonyms import pseudonymiser
 from fugong.web.templating import render
@@ -158,8 +158,18 @@ async def appeal(
         limit = MAX_EVIDENCE_BYTES
         content = await file.read(limit + 1)
         upload = portal.Upload(file.filename, file.content_type or "", content)
-    folder: Path = request.app.state.settings.data_dir / "healthcode" / "evidence"
-    return portal.file_appeal(session, caller, person_id, evidence, upload, folder, now(request))
+    box = EvidenceBox.from_settings(request.app.state.settings)
+    return portal.file_appeal(session, caller, person_id, evidence, upload, box, now(request))
+
+
+@router.get("/api/healthcode/appeals/{appeal_id}/evidence", response_class=Response)
+def appeal_evidence(request: Request, appeal_id: int, caller: Caller, session: Db) -> Response:
+    """The appeal's evidence file, for the officials of the person's county, the person and their proxies."""
+    box = EvidenceBox.from_settings(request.app.state.settings)
+    name, content_type, content = portal.evidence_file(session, caller, appeal_id, box)
+    disposition = f"inline; filename*=UTF-8''{quote(name)}"
+    headers = {"Content-Disposition": disposition, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    return Response(content, media_type=content_type, headers=headers)
 
 
 @router.get("/api/healthcode/appeals")
