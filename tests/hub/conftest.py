@@ -15,6 +15,7 @@ from fugong.hub.folders import FolderResult, ingest_folder
 from fugong.hub.lake import Lake
 from fugong.hub.plugins import contracts
 from fugong.settings import Settings, get_settings
+from fugong.web.testing import web_under_test
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 
@@ -137,36 +138,8 @@ def hub_store_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any
 @pytest.fixture
 def web(hub_store_template: Any, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The real web app on a clean migrated store and an empty lake, and a way to make users with tokens."""
-    from fastapi.testclient import TestClient
-
-    from fugong.auth.tokens import issue_token
-    from fugong.auth.users import create_user
-    from fugong.geo import load_gazetteer
-    from fugong.store import utcnow
-    from fugong.web.app import create_app
-
-    with hub_store_template.clean_url(tmp_path) as url:
-        monkeypatch.setenv("FUGONG_DATABASE_URL", url)
-        get_settings.cache_clear()
-        app = create_app(get_settings())
-        gazetteer = load_gazetteer(settings.province, settings.reference_date)
-
-        def token(username: str, *roles: str) -> dict[str, str]:
-            with app.state.store.session() as session:
-                create_user(session, username, roles=roles, gazetteer=gazetteer)
-                issued = issue_token(session, username, name="tests", now=utcnow())
-            return {"Authorization": f"Bearer {issued.token}"}
-
-        with TestClient(app) as client:
-            yield WebApp(app, client, token, get_settings())
-        app.state.store.dispose()
-
-
-@dataclass(frozen=True)
-class WebApp:
-    """The app under test, its client, a maker of API-token headers, and its settings."""
-
-    app: Any
-    client: Any
-    token: Callable[..., dict[str, str]]
-    settings: Settings
+    with (
+        hub_store_template.clean_url(tmp_path) as url,
+        web_under_test(url, settings.data_dir, tmp_path, monkeypatch.setenv) as web,
+    ):
+        yield web

@@ -5,8 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,19 +15,13 @@ from openpyxl import load_workbook
 
 from fugong.hub import lake
 from fugong.power.lake import lake_enterprises, lake_index
-from fugong.settings import Settings, get_settings
+from fugong.web.testing import WebUnderTest, web_under_test
 
 YUEQING, XIHU = "330382", "330106"
 DAY = "2020-02-19"
 
 
-@dataclass(frozen=True)
-class Web:
-    """The app under test, its client and a maker of API-token headers."""
-
-    client: Any
-    token: Callable[..., dict[str, str]]
-    settings: Settings
+Web = WebUnderTest
 
 
 @pytest.fixture(scope="module")
@@ -41,34 +34,11 @@ def store_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _web(data_dir: Path, store_template: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web]:
-    from fastapi.testclient import TestClient
-
-    from fugong.auth.tokens import issue_token
-    from fugong.auth.users import create_user
-    from fugong.geo import load_gazetteer
-    from fugong.store import utcnow
-    from fugong.web.app import create_app
-
-    with store_template.clean_url(tmp_path) as url:
-        monkeypatch.setenv("FUGONG_DATA_DIR", str(data_dir))
-        monkeypatch.setenv("FUGONG_DATABASE_URL", url)
-        monkeypatch.setenv("FUGONG_CONFIG", str(tmp_path / "absent.toml"))
-        get_settings.cache_clear()
-        settings = get_settings()
-        app = create_app(settings)
-        gazetteer = load_gazetteer(settings.province, settings.reference_date)
-
-        def token(username: str, *roles: str) -> dict[str, str]:
-            counties = (YUEQING,) if "county_official" in roles else ()
-            with app.state.store.session() as session:
-                create_user(session, username, roles=roles, gazetteer=gazetteer, counties=counties)
-                issued = issue_token(session, username, name="tests", now=utcnow())
-            return {"Authorization": f"Bearer {issued.token}"}
-
-        with TestClient(app) as client:
-            yield Web(client, token, settings)
-        app.state.store.dispose()
-        get_settings.cache_clear()
+    with (
+        store_template.clean_url(tmp_path) as url,
+        web_under_test(url, data_dir, tmp_path, monkeypatch.setenv, official_counties=(YUEQING,)) as web,
+    ):
+        yield web
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,8 @@ import pytest
 from fugong.hub import lake
 from fugong.hub.folders import ingest_folder
 from fugong.riskmap.cases import CaseDay
-from fugong.settings import Settings, get_settings
+from fugong.settings import Settings
+from fugong.web.testing import WebUnderTest, web_under_test
 
 YUEQING, XIHU, PANAN = "330382", "330106", "330727"  # 乐清市, 西湖区, 磐安县
 SIMPLE_HEADER = ["county", "day", "new_confirmed", "new_local", "new_imported", "new_clusters", "removed"]
@@ -72,13 +72,7 @@ def write_lines(tmp_path: Path) -> Callable[[str, list[str]], Path]:
     return write
 
 
-@dataclass(frozen=True)
-class Web:
-    """The app under test, its client and a maker of API-token headers."""
-
-    client: Any
-    token: Callable[..., dict[str, str]]
-    settings: Settings
+Web = WebUnderTest
 
 
 @pytest.fixture(scope="session")
@@ -100,34 +94,11 @@ def lake_dir(tiny_province: Any, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 
 def _web(data_dir: Path, template: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web]:
-    from fastapi.testclient import TestClient
-
-    from fugong.auth.tokens import issue_token
-    from fugong.auth.users import create_user
-    from fugong.geo import load_gazetteer
-    from fugong.store import utcnow
-    from fugong.web.app import create_app
-
-    with template.clean_url(tmp_path) as url:
-        monkeypatch.setenv("FUGONG_DATA_DIR", str(data_dir))
-        monkeypatch.setenv("FUGONG_DATABASE_URL", url)
-        monkeypatch.setenv("FUGONG_CONFIG", str(tmp_path / "absent.toml"))
-        get_settings.cache_clear()
-        settings = get_settings()
-        app = create_app(settings)
-        gazetteer = load_gazetteer(settings.province, settings.reference_date)
-
-        def token(username: str, *roles: str) -> dict[str, str]:
-            counties = (YUEQING,) if "county_official" in roles else ()
-            with app.state.store.session() as session:
-                create_user(session, username, roles=roles, gazetteer=gazetteer, counties=counties)
-                issued = issue_token(session, username, name="tests", now=utcnow())
-            return {"Authorization": f"Bearer {issued.token}"}
-
-        with TestClient(app) as client:
-            yield Web(client, token, settings)
-        app.state.store.dispose()
-        get_settings.cache_clear()
+    with (
+        template.clean_url(tmp_path) as url,
+        web_under_test(url, data_dir, tmp_path, monkeypatch.setenv, official_counties=(YUEQING,)) as web,
+    ):
+        yield web
 
 
 @pytest.fixture
