@@ -16,7 +16,7 @@ from fugong.cli_output import OutputFormat, render
 from fugong.errors import InvalidInput
 from fugong.geo import load_gazetteer
 from fugong.settings import get_settings
-from fugong.store import Store, migrate, utcnow
+from fugong.store import Store, migrate, unit_of_work, utcnow
 
 app = typer.Typer(help="Users, roles and API tokens.", no_args_is_help=True)
 
@@ -101,20 +101,16 @@ def token(
 @app.command("list")
 def list_(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json")) -> None:
     """List users: username, display name, roles, counties, active, password set."""
-    store = _store()
-    try:
-        with store.session() as session:
-            rows = [
-                {
-                    "username": u.username,
-                    "display_name": u.display_name,
-                    "roles": " ".join(r.role for r in u.roles),
-                    "counties": " ".join(c.county_code for c in u.counties),
-                    "active": "yes" if u.active else "no",
-                    "password": "yes" if u.password_hash else "no",
-                }
-                for u in list_users(session)
-            ]
-    finally:
-        store.dispose()
+    with unit_of_work(get_settings()) as session:
+        rows = [
+            {
+                "username": u.username,
+                "display_name": u.display_name,
+                "roles": " ".join(r.role for r in u.roles),
+                "counties": " ".join(c.county_code for c in u.counties),
+                "active": "yes" if u.active else "no",
+                "password": "yes" if u.password_hash else "no",
+            }
+            for u in list_users(session)
+        ]
     render(rows, fmt, ["username", "display_name", "roles", "counties", "active", "password"])

@@ -9,7 +9,7 @@ import typer
 
 from fugong.enterprise import employees, registry, service, tasks
 from fugong.settings import get_settings
-from fugong.store import Store, utcnow
+from fugong.store import Store, unit_of_work, utcnow
 
 app = typer.Typer(help="Enterprise resumption platform: register, suspensions, service tasks.", no_args_is_help=True)
 
@@ -21,37 +21,25 @@ def _store() -> Store:
 @app.command("sync-registry")
 def sync_registry() -> None:
     """Copy the lake's market_registry into the store (run after each ingest of the register)."""
-    store = _store()
-    try:
-        with store.session() as session:
-            report = registry.sync_from_lake(session, get_settings())
-    finally:
-        store.dispose()
+    with unit_of_work(get_settings()) as session:
+        report = registry.sync_from_lake(session, get_settings())
     typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
 
 
 @app.command()
 def suspend() -> None:
     """Suspend approved declarations in counties the lake's current risk grading shows red."""
-    store = _store()
-    try:
-        with store.session() as session:
-            outcome = service.suspend(session, get_settings(), utcnow())
-    finally:
-        store.dispose()
+    with unit_of_work(get_settings()) as session:
+        outcome = service.suspend(session, get_settings(), utcnow())
     typer.echo(json.dumps(outcome, ensure_ascii=False))
 
 
 @app.command("supplier-tasks")
 def supplier_tasks() -> None:
     """Open a service task for each registered supplier a declaring firm needs that has not resumed."""
-    store = _store()
-    try:
-        with store.session() as session:
-            made = tasks.supplier_tasks(session, "system", utcnow())
-            typer.echo(json.dumps({"opened": [t.title for t in made]}, ensure_ascii=False))
-    finally:
-        store.dispose()
+    with unit_of_work(get_settings()) as session:
+        made = tasks.supplier_tasks(session, "system", utcnow())
+        typer.echo(json.dumps({"opened": [t.title for t in made]}, ensure_ascii=False))
 
 
 @app.command("shortfall-tasks")
@@ -61,13 +49,9 @@ def shortfall_tasks() -> None:
 
     settings = get_settings()
     rows, source = lake_shortfalls(settings)
-    store = _store()
-    try:
-        with store.session() as session:
-            made = tasks.shortfall_tasks(session, rows, source, "system", utcnow())
-            typer.echo(json.dumps({"source": source, "opened": [t.title for t in made]}, ensure_ascii=False))
-    finally:
-        store.dispose()
+    with unit_of_work(get_settings()) as session:
+        made = tasks.shortfall_tasks(session, rows, source, "system", utcnow())
+        typer.echo(json.dumps({"source": source, "opened": [t.title for t in made]}, ensure_ascii=False))
 
 
 @app.command()

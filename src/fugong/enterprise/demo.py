@@ -21,7 +21,7 @@ from fugong.enterprise.signals import CountyColours, lake_colours, lake_power
 from fugong.enterprise.workflow import ReviewContext
 from fugong.hub.pseudonyms import pseudonymiser
 from fugong.settings import Settings
-from fugong.store import Store, utcnow
+from fugong.store import unit_of_work, utcnow
 
 if TYPE_CHECKING:
     from fugong.demo import DemoOptions
@@ -51,28 +51,24 @@ def _form(today: str, workforce: int) -> dict[str, object]:
 def seed(options: DemoOptions) -> str:
     """Copy the register, bind ``factory``, and make declarations in every state in wenzhou's counties."""
     settings = options.settings
-    store = Store.from_settings(settings)
-    try:
-        with store.session() as session:
-            report = registry.sync_from_lake(session, settings)
-            if session.scalar(select(EntDeclaration.id).where(EntDeclaration.created_by == "demo")) is not None:
-                return f"register {report.source}; demo declarations already there"
-            firms = list(
-                session.scalars(
-                    select(EntEnterprise)
-                    .where(EntEnterprise.county_code.in_(COUNTIES))
-                    .order_by(EntEnterprise.size_class, EntEnterprise.id)
-                    .limit(len(PLAN) + 1)
-                )
+    with unit_of_work(settings) as session:
+        report = registry.sync_from_lake(session, settings)
+        if session.scalar(select(EntDeclaration.id).where(EntDeclaration.created_by == "demo")) is not None:
+            return f"register {report.source}; demo declarations already there"
+        firms = list(
+            session.scalars(
+                select(EntEnterprise)
+                .where(EntEnterprise.county_code.in_(COUNTIES))
+                .order_by(EntEnterprise.size_class, EntEnterprise.id)
+                .limit(len(PLAN) + 1)
             )
-            clerk, official = find_user(session, "factory"), find_user(session, "wenzhou")
-            if clerk is None or official is None or len(firms) < len(PLAN) + 1:
-                return "skipped: run the demo users and the province ingest first"
-            if session.get(EntAccount, clerk.id) is None:
-                session.add(EntAccount(user_id=clerk.id, enterprise_id=firms[0].id, bound_at=utcnow()))
-            made = _declarations(session, settings, firms, principal_of(official, via="session"))
-    finally:
-        store.dispose()
+        )
+        clerk, official = find_user(session, "factory"), find_user(session, "wenzhou")
+        if clerk is None or official is None or len(firms) < len(PLAN) + 1:
+            return "skipped: run the demo users and the province ingest first"
+        if session.get(EntAccount, clerk.id) is None:
+            session.add(EntAccount(user_id=clerk.id, enterprise_id=firms[0].id, bound_at=utcnow()))
+        made = _declarations(session, settings, firms, principal_of(official, via="session"))
     return f"register {report.source} ({report.added} added); factory bound to {firms[0].name}; {made}"
 
 

@@ -120,7 +120,7 @@ def supplier_tasks(session: Session, actor: str, now: datetime) -> list[EntServi
     resumed = set(session.scalars(select(EntDeclaration.enterprise_id).where(EntDeclaration.state.in_(RESUMED))))
     by_key = {e.enterprise_key: e for e in session.scalars(select(EntEnterprise))}
     existing = {(t.enterprise_id, t.title) for t in session.scalars(select(EntServiceTask))}
-    made = []
+    made: list[EntServiceTask] = []
     open_states = ("submitted", "under_review", "approved", "returned")
     for d in session.scalars(select(EntDeclaration).where(EntDeclaration.state.in_(open_states))):
         buyer = session.get(EntEnterprise, d.enterprise_id)
@@ -130,20 +130,7 @@ def supplier_tasks(session: Session, actor: str, now: datetime) -> list[EntServi
             if found is None or found.id in resumed:
                 continue
             title = f"协调供应商{found.name}（{found.county_code}）复工，以保障{buyer.name}生产"
-            if (found.id, title) in existing:
-                continue
-            task = EntServiceTask(
-                county_code=found.county_code,
-                enterprise_id=found.id,
-                kind="supplier",
-                title=title,
-                state="open",
-                created_by=actor,
-                created_at=now,
-            )
-            session.add(task)
-            existing.add((found.id, title))
-            made.append(task)
+            _open_once(session, existing, made, found, "supplier", title, actor, now)
     session.flush()
     return made
 
@@ -154,25 +141,39 @@ def shortfall_tasks(
     """Open a task for each registered firm on the power shortfall list (once per firm and source)."""
     by_key = {e.enterprise_key: e for e in session.scalars(select(EntEnterprise))}
     existing = {(t.enterprise_id, t.title) for t in session.scalars(select(EntServiceTask))}
-    made = []
+    made: list[EntServiceTask] = []
     for row in shortfalls:
         found = by_key.get(row["enterprise_key"])
         if found is None:
             continue
         title = f"{found.name}用电低于基线（{source}）：了解复工困难并协调解决"
-        if (found.id, title) in existing:
-            continue
-        task = EntServiceTask(
-            county_code=found.county_code,
-            enterprise_id=found.id,
-            kind="power_shortfall",
-            title=title,
-            state="open",
-            created_by=actor,
-            created_at=now,
-        )
-        session.add(task)
-        existing.add((found.id, title))
-        made.append(task)
+        _open_once(session, existing, made, found, "power_shortfall", title, actor, now)
     session.flush()
     return made
+
+
+def _open_once(
+    session: Session,
+    existing: set[tuple[int, str]],
+    made: list[EntServiceTask],
+    firm: EntEnterprise,
+    kind: str,
+    title: str,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Open a task for ``firm`` unless one with this title is already there (``existing``); add it to ``made``."""
+    if (firm.id, title) in existing:
+        return
+    task = EntServiceTask(
+        county_code=firm.county_code,
+        enterprise_id=firm.id,
+        kind=kind,
+        title=title,
+        state="open",
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(task)
+    existing.add((firm.id, title))
+    made.append(task)

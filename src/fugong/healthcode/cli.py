@@ -160,16 +160,12 @@ def register_bulk(
     """Register many persons from a CSV file, all or nothing; an error names its row."""
     from fugong.healthcode.roster import read_roster
     from fugong.hub.pseudonyms import pseudonymiser
-    from fugong.store import Store
+    from fugong.store import unit_of_work
 
     settings = get_settings()
     roster = read_roster(file)
-    store = Store.from_settings(settings)
-    try:
-        with store.session() as session:
-            count = registry.register_bulk(session, pseudonymiser(settings), roster, by)
-    finally:
-        store.dispose()
+    with unit_of_work(settings) as session:
+        count = registry.register_bulk(session, pseudonymiser(settings), roster, by)
     typer.echo(f"{count} persons registered from {file.name} by {by}")
 
 
@@ -181,17 +177,13 @@ def purge(
     """Apply the retention period: delete old facts and decided appeals' evidence files, and log the purge."""
     from fugong.healthcode.evidence import EvidenceBox
     from fugong.healthcode.retention import purge as run_purge
-    from fugong.store import Store
+    from fugong.store import unit_of_work
 
     settings = get_settings()
     day = parse_day(today, "--today") or date.today()
-    store = Store.from_settings(settings)
-    try:
-        with store.session() as session:
-            done = run_purge(session, day, days, evidence=EvidenceBox.from_settings(settings))
-            typer.echo(
-                f"facts before {done.cutoff} removed: {done.removed} (kept for open appeals {done.kept_for_appeals},"
-                f" for confirmed cases {done.kept_for_cases}); evidence files removed: {done.evidence_removed}"
-            )
-    finally:
-        store.dispose()
+    with unit_of_work(settings) as session:
+        done = run_purge(session, day, days, evidence=EvidenceBox.from_settings(settings))
+        typer.echo(
+            f"facts before {done.cutoff} removed: {done.removed} (kept for open appeals {done.kept_for_appeals},"
+            f" for confirmed cases {done.kept_for_cases}); evidence files removed: {done.evidence_removed}"
+        )

@@ -29,7 +29,7 @@ from fugong.healthcode.registry import UnknownPerson
 from fugong.healthcode.rules import load_rulebook
 from fugong.hub.pseudonyms import Pseudonymiser, pseudonymiser
 from fugong.settings import Settings
-from fugong.store import Store
+from fugong.store import unit_of_work
 
 if TYPE_CHECKING:
     from fugong.demo import DemoOptions
@@ -67,12 +67,8 @@ APPEAL_FOR = "王丽"
 
 def seed(settings: Settings) -> str:
     """Register the demo persons with their facts and colours, and file the open appeal (once)."""
-    store = Store.from_settings(settings)
-    try:
-        with store.session() as session:
-            return _seed(session, pseudonymiser(settings))
-    finally:
-        store.dispose()
+    with unit_of_work(settings) as session:
+        return _seed(session, pseudonymiser(settings))
 
 
 def _seed(session: Session, pseudo: Pseudonymiser) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fugong.store.base import Base
 from fugong.store.deps import DbSession, db_session, request_store
-from fugong.store.engine import Store, normalise_url
+from fugong.store.engine import Store, normalise_url, unit_of_work
 from fugong.store.types import EncryptedString, UTCDateTime, utcnow
 
 __all__ = [
@@ -16,5 +16,6 @@ __all__ = [
     "db_session",
     "normalise_url",
     "request_store",
+    "unit_of_work",
     "utcnow",
 ]

@@ -22,6 +22,13 @@ from fugong.settings import Settings
 from fugong.store.types import FieldCipher, bind_cipher
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 15
+# PostgreSQL connections are kept open for this many requests at once per process, and up to twice as many more
+# for a burst; a connection returned above the kept number is closed, and opening one costs more than a query.
+POSTGRES_POOL_SIZE = 10
+POSTGRES_POOL_OVERFLOW = 20
+# No ping before each checkout (a round trip per request): a connection the server has dropped fails the one
+# request that meets it and the process reconnects all of them; connections are renewed every half hour.
+POSTGRES_POOL_RECYCLE_SECONDS = 1800
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -49,7 +56,10 @@ def create_store_engine(url: str | URL, *, sqlite_foreign_keys: bool = True, **o
     """An engine for ``url`` with Fugong's connection settings (no field-encryption key bound)."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True, **options)
+        if "poolclass" not in options:  # a caller's own pool (e.g. NullPool for migrations) takes no size
+            options = {"pool_size": POSTGRES_POOL_SIZE, "max_overflow": POSTGRES_POOL_OVERFLOW, **options}
+        options.setdefault("pool_recycle", POSTGRES_POOL_RECYCLE_SECONDS)
+        return create_engine(parsed, pool_pre_ping=False, **options)
     connect_args: dict[str, Any] = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
     if is_memory_sqlite(parsed):
         # One shared connection, or every connection would see its own empty database.
@@ -110,3 +120,14 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.url.render_as_string(hide_password=True)!r})"
+
+
+@contextmanager
+def unit_of_work(settings: Settings) -> Iterator[Session]:
+    """One unit of work on the settings' store, for a command or a demo step: opened, committed, then closed."""
+    store = Store.from_settings(settings)
+    try:
+        with store.session() as session:
+            yield session
+    finally:
+        store.dispose()

@@ -11,16 +11,12 @@ from fugong.auth.users import get_user, principal_of
 from fugong.cli_output import OutputFormat, parse_day, render
 from fugong.errors import InvalidInput
 from fugong.settings import get_settings
-from fugong.store import Store
+from fugong.store import unit_of_work
 from fugong.survey import operations as ops
 
 app = typer.Typer(help="Grassroots digital forms: define, assign, import, track and aggregate.", no_args_is_help=True)
 FormatOption = typer.Option(OutputFormat.table, "--format", help="table, csv or json")
 MAX_DAYS = 366
-
-
-def _store() -> Store:
-    return Store.from_settings(get_settings())
 
 
 def _now(at: str | None) -> datetime:
@@ -52,15 +48,11 @@ def forms(
     if check is not None:
         render([ops.check_form_file(check)], fmt)
         return
-    store = _store()
-    try:
-        with store.session() as session:
-            if load is not None:
-                render([ops.load_form_file(session, load, by, datetime.now(UTC))], fmt)
-            else:
-                render(ops.form_list(session, "zh_CN"), fmt)
-    finally:
-        store.dispose()
+    with unit_of_work(get_settings()) as session:
+        if load is not None:
+            render([ops.load_form_file(session, load, by, datetime.now(UTC))], fmt)
+        else:
+            render(ops.form_list(session, "zh_CN"), fmt)
 
 
 @app.command()
@@ -69,12 +61,8 @@ def workers(
     units: list[str] = typer.Argument(..., help="Township (9-digit) or village (12-digit) codes they fill forms for"),
 ) -> None:
     """Give a grassroots worker the townships or villages they fill forms for."""
-    store = _store()
-    try:
-        with store.session() as session:
-            held = ops.set_worker(session, get_settings(), username, units)
-    finally:
-        store.dispose()
+    with unit_of_work(get_settings()) as session:
+        held = ops.set_worker(session, get_settings(), username, units)
     typer.echo(f"{username} fills forms for {', '.join(held)}")
 
 
@@ -92,12 +80,8 @@ def assign(
     if last < first or (last - first).days > MAX_DAYS:
         raise InvalidInput(f"--to must be on or after --from and within {MAX_DAYS} days of it", field="--to")
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    store = _store()
-    try:
-        with store.session() as session:
-            render([ops.assign(session, get_settings(), form, unit, days, "cli", datetime.now(UTC))], fmt)
-    finally:
-        store.dispose()
+    with unit_of_work(get_settings()) as session:
+        render([ops.assign(session, get_settings(), form, unit, days, "cli", datetime.now(UTC))], fmt)
 
 
 @app.command(name="import")
@@ -113,13 +97,9 @@ def import_(
         content = file.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read {file}: {exc.strerror}", field="file") from None
-    store = _store()
-    try:
-        with store.session() as session:
-            principal = principal_of(get_user(session, user), via="token")
-            report = ops.import_xlsx(session, get_settings(), principal, form, content, _now(at))
-    finally:
-        store.dispose()
+    with unit_of_work(get_settings()) as session:
+        principal = principal_of(get_user(session, user), via="token")
+        report = ops.import_xlsx(session, get_settings(), principal, form, content, _now(at))
     render(
         [{**r, "errors": "; ".join(r["errors"])} for r in report["rows"]],
         fmt,
@@ -138,12 +118,8 @@ def completeness(
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Submitted, late, overdue, in progress and not started per unit, rolled up the hierarchy."""
-    store = _store()
-    try:
-        with store.session() as session:
-            rolled = ops.completeness(session, get_settings(), form, _day(period, "--period"), unit, _now(at))
-    finally:
-        store.dispose()
+    with unit_of_work(get_settings()) as session:
+        rolled = ops.completeness(session, get_settings(), form, _day(period, "--period"), unit, _now(at))
     render(rolled["units"], fmt)
 
 
@@ -154,12 +130,8 @@ def reminders(
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Open forms due within six hours or overdue in the counties, with the workers to remind."""
-    store = _store()
-    try:
-        with store.session() as session:
-            rows = ops.reminders(session, get_settings(), counties, _now(at))
-    finally:
-        store.dispose()
+    with unit_of_work(get_settings()) as session:
+        rows = ops.reminders(session, get_settings(), counties, _now(at))
     render([{**r, "workers": ", ".join(r["workers"])} for r in rows], fmt)
 
 
@@ -169,13 +141,9 @@ def aggregate(
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Roll submissions up the hierarchy into lake datasets (survey_<form>, survey_industry_resumption)."""
-    store = _store()
-    try:
-        with store.session() as session:
-            names = forms_ or ["village_daily", "industry_weekly"]
-            render(ops.aggregate(session, get_settings(), names, datetime.now(UTC)), fmt)
-    finally:
-        store.dispose()
+    with unit_of_work(get_settings()) as session:
+        names = forms_ or ["village_daily", "industry_weekly"]
+        render(ops.aggregate(session, get_settings(), names, datetime.now(UTC)), fmt)
 
 
 @app.command()
@@ -184,9 +152,5 @@ def corrections(
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Workers' corrections of the hub's pre-filled figures: data-quality signals for the stewards."""
-    store = _store()
-    try:
-        with store.session() as session:
-            render(ops.corrections(session, county), fmt)
-    finally:
-        store.dispose()
+    with unit_of_work(get_settings()) as session:
+        render(ops.corrections(session, county), fmt)
