@@ -36,10 +36,8 @@ from fugong.settings import Settings
 STATS = "county_stats"
 FORMS = "survey_industry_resumption"
 STATS_COLUMNS = ("county_code", "primary_100m_yuan", "secondary_100m_yuan", "tertiary_100m_yuan")
-# The forms' dataset is written by the survey app; these are the names it may give its columns.
-FORMS_COUNTY = ("county_code", "county")
-FORMS_RATE = ("rate", "resumption_rate", "resumed_rate", "industry_rate", "above_size_rate")
-FORMS_DAY = ("day", "period", "date", "report_date")
+# The forms' dataset is written by the survey app (fugong.survey.aggregate): a county's rate in percent per week.
+FORMS_COUNTY, FORMS_RATE, FORMS_DAY = "county_code", "resumption_rate", "period"
 _KEEP = 4
 _cache: OrderedDict[str, ResumptionFigures] = OrderedDict()
 _lock = Lock()
@@ -82,24 +80,21 @@ def read_forms(settings: Settings) -> tuple[list[IndustryRate], str | None]:
     if version is None or not version.rows:
         return [], None
     names = [e["name"] for e in version.manifest.get("schema", [])]
-    county = next((c for c in FORMS_COUNTY if c in names), None)
-    rate = next((c for c in FORMS_RATE if c in names), None)
-    if county is None or rate is None:
+    if FORMS_COUNTY not in names or FORMS_RATE not in names:
         raise ResumptionInputError(
-            f"{version.reference}: needs a county ({' or '.join(FORMS_COUNTY)}) and a rate "
-            f"({' or '.join(FORMS_RATE)}) column; it has {', '.join(names)}",
+            f"{version.reference}: needs the columns {FORMS_COUNTY} and {FORMS_RATE}; it has {', '.join(names)}",
             field=FORMS,
         )
-    day = next((c for c in FORMS_DAY if c in names), None)
+    dated = FORMS_DAY in names
     out = []
-    for row in _rows(version, [county, rate, *([day] if day else [])]):
+    for row in _rows(version, [FORMS_COUNTY, FORMS_RATE, *([FORMS_DAY] if dated else [])]):
         try:
             value = Decimal(str(row[1]))
         except InvalidOperation:
             raise ResumptionInputError(f"{version.reference}: rate {row[1]!r} is not a number", field=FORMS) from None
         if not Decimal(0) <= value <= Decimal(100):
             raise ResumptionInputError(f"{version.reference}: {row[0]} rate {value} is outside 0–100 %", field=FORMS)
-        when = row[2] if day and isinstance(row[2], date) else None
+        when = row[2] if dated and isinstance(row[2], date) else None
         out.append(IndustryRate(str(row[0]), value, when))
     return out, version.reference
 
