@@ -246,3 +246,15 @@ def test_catalog_and_dashboard_pages(web: Any, case: Any) -> None:
     dashboard = web.client.get("/hub/dashboard", headers=steward)
     assert 'data-url="/api/hub/quality"' in dashboard.text
     assert web.client.get("/hub", headers={"accept": "text/html"}, follow_redirects=False).status_code == 303
+
+
+def test_the_catalog_pages_are_for_staff_and_the_api_for_every_signed_in_caller(web: Any) -> None:
+    for role in ("citizen", "enterprise", "checkpoint", "grassroots"):
+        headers = web.token(f"someone-{role}", role)
+        assert web.client.get("/hub", headers=headers).status_code == 403, role
+        assert web.client.get("/hub/dashboard", headers=headers).status_code == 403, role
+        assert web.client.get("/api/hub/catalog", headers=headers).status_code == 200, role
+    for role in ("data_steward", "analyst"):
+        assert web.client.get("/hub", headers=web.token(f"staff-{role}", role)).status_code == 200, role
+    official = web.token("staff-official", "county_official", counties=("330382",))
+    assert web.client.get("/hub", headers=official).status_code == 200

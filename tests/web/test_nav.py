@@ -33,15 +33,15 @@ def test_every_header_link_is_a_page_the_app_serves(app: FastAPI) -> None:
     ("roles", "shown", "hidden"),
     [
         ((), ["/geo"], ["/riskmap", "/gate", "/me/code", "/hub", "/healthcode"]),
-        (("citizen",), ["/geo", "/healthcode", "/me/code"], ["/riskmap", "/gate", "/enterprise", "/survey"]),
-        (("checkpoint",), ["/gate"], ["/riskmap", "/me/code", "/healthcode", "/enterprise/review"]),
+        (("citizen",), ["/geo", "/healthcode", "/me/code"], ["/riskmap", "/gate", "/enterprise", "/survey", "/hub"]),
+        (("checkpoint",), ["/gate"], ["/riskmap", "/me/code", "/healthcode", "/enterprise/review", "/hub"]),
         (
             ("county_official",),
-            ["/riskmap", "/power", "/enterprise/review", "/healthcode", "/survey/progress"],
+            ["/riskmap", "/power", "/enterprise/review", "/healthcode", "/survey/progress", "/hub"],
             ["/gate", "/enterprise", "/survey", "/me/code"],
         ),
-        (("enterprise",), ["/enterprise"], ["/riskmap", "/gate", "/enterprise/review", "/healthcode"]),
-        (("grassroots",), ["/survey", "/me/code"], ["/riskmap", "/gate", "/survey/progress"]),
+        (("enterprise",), ["/enterprise"], ["/riskmap", "/gate", "/enterprise/review", "/healthcode", "/hub"]),
+        (("grassroots",), ["/survey", "/me/code"], ["/riskmap", "/gate", "/survey/progress", "/hub"]),
         (("data_steward",), ["/hub"], ["/gate", "/me/code", "/healthcode", "/riskmap"]),
     ],
 )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -13,6 +15,25 @@ from fugong.auth import current_principal
 from fugong.auth.sessions import csrf_token
 from fugong.web import i18n, nav
 
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(value: str | datetime | None) -> str:
+    """A stored moment (UTC, as a datetime or ISO text) as people in the province read it: China time, to the minute.
+
+    Text that is not a moment with a time zone (a plain date, a value already formatted) is shown as it is."""
+    if value is None or value == "":
+        return ""
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        return str(value)
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
 
 def _environment() -> Environment:
     env = Environment(
@@ -21,6 +42,7 @@ def _environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["local_time"] = local_time
     return env
 
 

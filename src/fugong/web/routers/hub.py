@@ -34,6 +34,8 @@ ADMINS = require_roles(Role.admin)
 Steward = Annotated[Principal, Depends(STEWARDS)]
 Admin = Annotated[Principal, Depends(ADMINS)]
 SignedIn = Annotated[Principal, Depends(SIGNED_IN)]
+# The catalog pages are for the staff who work with the data; apps and other roles read the catalog's API.
+Staff = Annotated[Principal, Depends(require_roles(Role.data_steward, Role.analyst, Role.county_official))]
 
 
 class GrantIn(BaseModel):
@@ -229,18 +231,18 @@ def audit_api(
 
 
 @router.get("/hub", response_class=HTMLResponse, include_in_schema=False)
-def catalog_page(request: Request, _: SignedIn) -> HTMLResponse:
+def catalog_page(request: Request, _: Staff) -> HTMLResponse:
     """The catalog page: every dataset with its owner, freshness and quality."""
     return render(request, "hub/catalog.html", {"entries": catalog.catalog(_settings(request))})
 
 
 @router.get("/hub/datasets/{dataset}", response_class=HTMLResponse, include_in_schema=False)
-def dataset_page(dataset: str, request: Request, _: SignedIn) -> HTMLResponse:
+def dataset_page(dataset: str, request: Request, _: Staff) -> HTMLResponse:
     """One dataset: schema, quality by reason, versions."""
     return render(request, "hub/dataset.html", {"entry": catalog.entry(dataset, _settings(request))})
 
 
 @router.get("/hub/dashboard", response_class=HTMLResponse, include_in_schema=False)
-def dashboard_page(request: Request, _: SignedIn) -> HTMLResponse:
+def dashboard_page(request: Request, _: Staff) -> HTMLResponse:
     """Every app's dashboard panels."""
     return render(request, "hub/dashboard.html", {"panels": panels()})
