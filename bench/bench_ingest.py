@@ -12,13 +12,14 @@ empty kWh, dates written 2020/2/1), then times, on the same file and in the same
   dedupe by key, lineage columns, Parquet partitioned by day, atomic commit.
 
 It prints each time (wall, and CPU time of the process), rows per second, and the hub's speed as a share of each
-baseline's (goal: ≥ 0.5 of ``read_csv → table``), by wall time and by CPU time. Inputs are named in the output:
-rows, accounts, days, dirt rate, file size, seed.
+baseline's (goal: ≥ 0.5 of ``read_csv → table``), by wall time and by CPU time, and the load average of the
+machine before and after. Inputs are named in the output: rows, accounts, days, dirt rate, file size, seed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import tempfile
@@ -90,6 +91,7 @@ def main() -> None:
             f"grid readings CSV: {facts['rows']:,} rows ({facts['accounts']:,} accounts × {facts['days']} days, "
             f"dirt {args.dirt:.2%} per kind, seed 2020), {size / 1e6:,.1f} MB, {path}"
         )
+        print(f"  load average (1, 5, 15 min) before the run: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
         settings = Settings(data_dir=folder / "var")
         warm = folder / "warm.csv"
         warm.write_text("account_id,day,kwh\n0000000000,2019-11-30,1.00\n", encoding="utf-8")
@@ -115,6 +117,8 @@ def main() -> None:
             f"({report.duplicates:,} duplicates); reasons {report.by_reason}; fixes {report.fixes}"
         )
         rows = facts["rows"]
+        # Other jobs share the machine: their load, over the last minute, is part of the figure.
+        print(f"  load average (1, 5, 15 min) after the run: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
         for label, (seconds, _) in (("read_csv → table", table), ("read_csv → Parquet", parquet), ("hub ingest", hub)):
             print(f"  {label:<24} {rows / seconds / 1e6:8.2f} M rows/s")
         print(f"  hub speed / read_csv → table:   {table[0] / hub[0]:.2f}  (goal ≥ 0.5)")

@@ -118,3 +118,31 @@ def test_pseudonyms_replace_credit_codes_and_are_stable(settings: Settings, case
     code = code[:17] + uscc.calc_check_digit(code[:17])
     assert keys["乐清电气设备有限公司"] == enterprise_key(code, settings)
     assert all(len(k) == 32 and code not in k for k in keys.values())
+
+
+def test_readings_read_straight_into_the_checks_keep_their_real_lines(settings: Settings, tmp_path: Path) -> None:
+    first = tmp_path / "readings_a.csv"
+    first.write_text(
+        "account_id,day,kwh\n0000000001,2020-02-01,10\n\n0000000001,2020-02-02,1,2\n0000000001,2020/2/3,-5\n"
+        "0000000002,2020-02-01,7\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "readings_b.csv"
+    second.write_text("account_id,day,kwh\n\n0000000002,2020-02-01,8\n0000000003,2020-02-01,9\n", encoding="utf-8")
+    report = ingest("grid_readings", [first, second], settings=settings)
+    assert (report.read, report.accepted, report.quarantined, report.duplicates) == (6, 3, 3, 1)
+    assert [(s.name, s.read, s.accepted) for s in report.sources] == [
+        ("readings_a.csv", 4, 2),
+        ("readings_b.csv", 2, 1),
+    ]
+    version = Lake(settings.lake_path).require("grid_readings")
+    records = {(r["file"], r["line"], r["reason"]) for r in read_records(version)}
+    assert records == {
+        ("readings_a.csv", 4, "too_many_columns"),
+        ("readings_a.csv", 5, "below_minimum"),
+        ("readings_b.csv", 3, "duplicate"),
+    }
+    # Blank lines and the record that did not split shift the lines after them, in each file.
+    lines = {r["account_id"]: r["_line"] for r in _rows(settings, "grid_readings", "account_id")}
+    assert lines == {"0000000001": 2, "0000000002": 6, "0000000003": 4}
+    assert report.fixes == {"date_format": 1}

@@ -107,10 +107,9 @@ def open_csv(contract: Contract, source: Source, path: Path, encoding: str) -> R
         f"delim={sql_string(delimiter)}, quote='\"', escape='\"', auto_detect=false, encoding='utf-8'"
     )
     table = sql_name(f"read_{source.id}")
-    select = (
-        f"SELECT {sql_string(source.id)} AS _source, rowid + 1 AS _ord, NULL::VARCHAR AS _malformed, "
-        f"NULL::VARCHAR AS _raw, {select_columns(contract, mapping, text)} FROM {table}"
-    )
+    columns_sql = f"NULL::VARCHAR AS _malformed, NULL::VARCHAR AS _raw, {select_columns(contract, mapping, text)}"
+    select = f"SELECT {sql_string(source.id)} AS _source, rowid + 1 AS _ord, {columns_sql} FROM {table}"
+    direct = f"SELECT {sql_string(source.id)} AS _source, NULL::BIGINT AS _ord, {columns_sql} FROM read_csv"
     return RawSource(
         source=source,
         format="csv",
@@ -121,6 +120,8 @@ def open_csv(contract: Contract, source: Source, path: Path, encoding: str) -> R
         load_table=table,
         load_sql=f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv({options})",
         load_sql_keeping_rejects=f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv({options}{_keep(rejects)})",
+        direct_sql=f"{direct}({options})",
+        direct_sql_keeping_rejects=f"{direct}({options}{_keep(rejects)})",
         line_offset=header_line,
         rejects_table=rejects,
     )

@@ -29,7 +29,7 @@ from fugong.hub.pseudonyms import pseudonymiser
 from fugong.hub.read import blank_lines, line_gaps, open_source, reader_rejects
 from fugong.hub.sources import HeaderMismatch, MalformedRow, RawSource, Source, sql_string
 from fugong.hub.standardise import Standardiser
-from fugong.hub.validate import create_stage
+from fugong.hub.validate import checks_in_file_order, create_stage, create_stage_in_file_order
 from fugong.hub.write import replaced_rows, write_accepted, write_empty
 from fugong.settings import Settings, get_settings
 
@@ -194,19 +194,18 @@ def _run(
         malformed: list[quarantine.MalformedRecord] = []
         gaps: dict[str, tuple[int, list[int]]] = {}
         try:
-            for raw, _ in opened:
-                _load(con, raw)
-            scanned = [(raw.select_sql, f"_ord + {raw.line_offset}") for raw, _ in opened]
-            create_stage(con, contract, scanned, standardiser, registers)
+            _check(con, contract, [raw for raw, _ in opened], standardiser, registers)
+            quarantine.tally(con, contract)
+            read = quarantine.rows_read(con)
             for raw, _ in opened:
                 if raw.load_table is not None:  # its rows are in the stage now: free the memory
-                    con.execute(f"DROP TABLE {raw.load_table}")
+                    con.execute(f"DROP TABLE IF EXISTS {raw.load_table}")
             for raw, report in opened:
                 if raw.source.id in blanks:
                     raw.blank_lines = [n for n in blanks[raw.source.id].result() if n > raw.line_offset]
                 bad = reader_rejects(con, raw)
                 gaps[raw.source.id] = (raw.line_offset, line_gaps(raw, [m.line for m in bad]))
-                malformed.extend(_count_source(con, raw, report, bad))
+                malformed.extend(_count_source(raw, report, read.get(raw.source.id, 0), bad))
                 reports.append(report)
             quarantine.register_shifts(con, gaps, work)
         except duckdb.Error as exc:
@@ -217,6 +216,31 @@ def _run(
     finally:
         side.shutdown(cancel_futures=True)
         con.close()
+
+
+def _check(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    raws: list[RawSource],
+    standardiser: Standardiser,
+    registers: dict[str, str],
+) -> None:
+    """Read and check every file into the stage: straight from the files when the checks keep their order,
+    else through a table per file; when a record cannot be split, read again keeping such records aside."""
+    if all(raw.direct_sql for raw in raws) and checks_in_file_order(contract, registers):
+        direct = [(raw.source.id, raw.direct_sql or "", raw.line_offset) for raw in raws]
+        try:
+            create_stage_in_file_order(con, contract, direct, standardiser)
+        except duckdb.Error:
+            for drop in ("VIEW IF EXISTS stage", "TABLE IF EXISTS stage_rows", "TYPE IF EXISTS source_id"):
+                con.execute(f"DROP {drop}")
+            direct = [(raw.source.id, raw.direct_sql_keeping_rejects or "", raw.line_offset) for raw in raws]
+            create_stage_in_file_order(con, contract, direct, standardiser)
+        return
+    for raw in raws:
+        _load(con, raw)
+    sources = [(raw.source.id, raw.select_sql, f"_ord + {raw.line_offset}") for raw in raws]
+    create_stage(con, contract, sources, standardiser, registers)
 
 
 def _load(con: duckdb.DuckDBPyConnection, raw: RawSource) -> None:
@@ -267,11 +291,11 @@ def _open(
 
 
 def _count_source(
-    con: duckdb.DuckDBPyConnection, raw: RawSource, report: SourceReport, bad: list[MalformedRow]
+    raw: RawSource, report: SourceReport, checked: int, bad: list[MalformedRow]
 ) -> list[quarantine.MalformedRecord]:
-    """The rows read from one file (checked, or malformed); a file without any is an error."""
+    """The rows read from one file (``checked`` in the stage, or malformed); a file without any is an error."""
     source = raw.source
-    report.read = con.execute("SELECT count(*) FROM stage WHERE _source = ?", [source.id]).fetchall()[0][0] + len(bad)
+    report.read = checked + len(bad)
     if report.read == 0:
         raise EmptyFile(f"{source.name}: a header and no rows; nothing was ingested", field="file")
     return [quarantine.MalformedRecord(source.id, m.line, m.raw, m.reason, m.detail) for m in bad]
@@ -305,15 +329,13 @@ def _finish(
     )
     quarantine.register_sources(con, names, malformed, staged / "work")
     quarantine.find_duplicates(con, contract, parent)
-    accepted = con.execute(
-        "SELECT count(*) FROM stage s ANTI JOIN dups d ON s._source = d._source AND s._ord = d._ord WHERE NOT _rejected"
-    ).fetchall()[0][0]
+    accepted = quarantine.accepted_rows(con)
     lines = quarantine.final_line(con, "s")
     own = write_accepted(con, contract, staged, parent, lines) if accepted else []
     replaced = replaced_rows(con, contract, parent, lines) if accepted and contract.mode == "upsert" else 0
     quarantined = quarantine.write_quarantine(con, contract, staged / "quarantine.parquet")
     fixed = quarantine.write_fixes(con, contract, staged / "fixes.parquet")
-    per_source = quarantine.source_counts(con, contract)
+    per_source = quarantine.source_counts(con)
     for r in reports:
         counts = per_source.get(r.id, {})
         r.duplicates = counts.get("duplicates", 0)

@@ -17,7 +17,7 @@ import duckdb
 from fugong.hub.contracts.base import PSEUDONYMISED, Contract
 from fugong.hub.lake import Version
 from fugong.hub.sources import load_rows, sql_name, sql_string
-from fugong.hub.validate import error_column, fix_column, mask, stage_columns, text_column
+from fugong.hub.validate import ISSUES, error_column, fix_column, issue_columns, mask, text_column, unpacked
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,37 @@ def _keys(contract: Contract, alias: str = "") -> list[str]:
     return [f"{alias}{sql_name(k)}" for k in contract.keys]
 
 
+def tally(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """Table ``tallies``: rows per source and day (for feeds partitioned by a date), and how many were rejected.
+
+    One pass over the stage answers every count the ingest reports (the stage is scanned once, not per count).
+    """
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE tallies AS SELECT _source, {_day(contract)} AS day, count(*) AS rows, "
+        "count(*) FILTER (WHERE _rejected) AS rejected FROM stage GROUP BY ALL"
+    )
+
+
+def rows_read(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows in the stage per source (records the reader split into columns)."""
+    return {str(s): int(n) for s, n in con.execute("SELECT _source, sum(rows) FROM tallies GROUP BY 1").fetchall()}
+
+
+def accepted_rows(con: duckdb.DuckDBPyConnection) -> int:
+    """Rows neither rejected nor duplicates."""
+    valid = con.execute("SELECT coalesce(sum(rows - rejected), 0) FROM tallies").fetchall()[0][0]
+    return int(valid) - int(con.execute("SELECT count(*) FROM dups").fetchall()[0][0])
+
+
+def _day(contract: Contract, alias: str = "") -> str:
+    return f"CAST({alias}{sql_name(contract.partition_by)} AS DATE)" if contract.partition_by else "NULL::DATE"
+
+
 def find_duplicates(con: duckdb.DuckDBPyConnection, contract: Contract, parent: Version | None) -> None:
     """Table ``dups``: valid rows whose keys repeat an earlier valid row (or, for append feeds, a lake row).
 
-    Rows are identified by (``_source``, ``_ord``); ``_line`` and ``first_line`` are true lines.
+    Rows are identified by (``_source``, ``_ord``); ``_line`` and ``first_line`` are true lines; ``_day`` is
+    the row's day (for feeds partitioned by a date), for the counts per day.
     """
     keys = ", ".join(_keys(contract))
     key_text = " || ' | ' || ".join(f"CAST({k} AS VARCHAR)" for k in _keys(contract, "s."))
@@ -90,12 +117,13 @@ def find_duplicates(con: duckdb.DuckDBPyConnection, contract: Contract, parent: 
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE dups AS
-        SELECT _source, _ord, _line, first_source, first_line, key_text FROM (
-            SELECT _source, _ord, _line, key_text,
-                first_value(_source) OVER w AS first_source, first_value(_line) OVER w AS first_line,
+        SELECT _source, _ord, _line, first_source, first_line, key_text, _day FROM (
+            SELECT _source, _ord, _line, key_text, _day,
+                CAST(first_value(_source) OVER w AS VARCHAR) AS first_source, first_value(_line) OVER w AS first_line,
                 row_number() OVER w AS n
             FROM (
-                SELECT s._source, s._ord, {line} AS _line, {key_text} AS key_text, {keys}
+                SELECT s._source, s._ord, {line} AS _line, {key_text} AS key_text, {_day(contract, "s.")} AS _day,
+                    {keys}
                 FROM (SELECT * FROM stage WHERE NOT _rejected AND hash({keys}) IN (SELECT _h FROM repeated)) s {join}
             )
             WINDOW w AS (PARTITION BY {keys} ORDER BY _source, _line)
@@ -105,8 +133,7 @@ def find_duplicates(con: duckdb.DuckDBPyConnection, contract: Contract, parent: 
         return
     dates = None
     if contract.partition_by is not None:
-        day = f"CAST({sql_name(contract.partition_by)} AS DATE)"
-        found = con.execute(f"SELECT DISTINCT CAST({day} AS VARCHAR) FROM stage WHERE NOT _rejected").fetchall()
+        found = con.execute("SELECT DISTINCT CAST(day AS VARCHAR) FROM tallies WHERE rows > rejected").fetchall()
         dates = {d for (d,) in found}
     files = parent.files(dates)
     if not files:
@@ -115,13 +142,14 @@ def find_duplicates(con: duckdb.DuckDBPyConnection, contract: Contract, parent: 
     on = " AND ".join(f"s.{k} = e.{k}" for k in _keys(contract))
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE earlier AS
-        SELECT s._source, s._ord, s._line, e._source AS first_source, e._line AS first_line, {key_text} AS key_text
+        SELECT s._source, s._ord, s._line, e._source AS first_source, e._line AS first_line, {key_text} AS key_text,
+            {_day(contract, "s.")} AS _day
         FROM stage s JOIN (SELECT {keys}, _source, _line FROM read_parquet({listing})) e ON {on}
         WHERE NOT s._rejected AND NOT EXISTS (SELECT 1 FROM dups d WHERE d._source = s._source AND d._ord = s._ord)"""
     )
     join, line = final_line(con, "s")
     con.execute(
-        f"INSERT INTO dups SELECT s._source, s._ord, {line}, s.first_source, s.first_line, s.key_text "
+        f"INSERT INTO dups SELECT s._source, s._ord, {line}, s.first_source, s.first_line, s.key_text, s._day "
         f"FROM earlier s {join}"
     )
 
@@ -129,7 +157,7 @@ def find_duplicates(con: duckdb.DuckDBPyConnection, contract: Contract, parent: 
 def _findings(contract: Contract, rows: str, present: set[str]) -> str:
     """SQL: one row per (rejected record, failing column), per duplicate, per malformed record.
 
-    ``rows`` is the SQL of the rejected stage rows with their true lines.
+    ``rows`` is the SQL of the rejected rows with their true lines.
     """
     parts = [
         'SELECT _source AS source, _line AS line, NULL::VARCHAR AS "column", NULL::VARCHAR AS value, '
@@ -155,14 +183,19 @@ def _findings(contract: Contract, rows: str, present: set[str]) -> str:
 def _lined(con: duckdb.DuckDBPyConnection, where: str) -> str:
     """SQL of the stage rows matching ``where``, with their true lines."""
     join, line = final_line(con, "s")
-    return f"SELECT s.* REPLACE ({line} AS _line) FROM (SELECT * FROM stage WHERE {where}) s {join}"
+    return (
+        f"SELECT s.* EXCLUDE ({ISSUES}) REPLACE ({line} AS _line), {unpacked(con, 's')} "
+        f"FROM (SELECT * FROM stage WHERE {where}) s {join}"
+    )
 
 
 def write_quarantine(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) -> int:
     """Write the quarantine of this ingest to ``path``; return its number of records (0: no file)."""
+    # The rejected rows are unpacked once and read once per failing column.
     query = (
+        f"WITH rejected AS MATERIALIZED ({_lined(con, '_rejected')}) "
         'SELECT q.source, src.name AS file, q.line, q."column", q.value, q.reason, q.detail, q.record '
-        f"FROM ({_findings(contract, _lined(con, '_rejected'), stage_columns(con))}) q "
+        f"FROM ({_findings(contract, 'SELECT * FROM rejected', set(issue_columns(con)))}) q "
         "LEFT JOIN sources src ON src.id = q.source ORDER BY q.source, q.line"
     )
     return _write(con, query, path)
@@ -170,12 +203,11 @@ def write_quarantine(con: duckdb.DuckDBPyConnection, contract: Contract, path: P
 
 def write_fixes(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) -> int:
     """Write every standardisation of this ingest (file, line, column, raw, standard value, kind) to ``path``."""
-    present = stage_columns(con)
+    present = set(issue_columns(con))
     columns = [c for c in contract.columns if fix_column(c.name) in present]
     if not columns:
         return 0
-    fixed = " OR ".join(f"{sql_name(fix_column(c.name))} IS NOT NULL" for c in columns)
-    rows = _lined(con, fixed)
+    rows = "SELECT * FROM fixed"
     parts = []
     for c in columns:
         standard = f"CAST({sql_name(c.name)} AS VARCHAR)"
@@ -186,7 +218,9 @@ def write_fixes(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) 
             f"{sql_name(text_column(c.name))} AS value, {standard} AS standard, "
             f"{sql_name(fix_column(c.name))} AS fix FROM ({rows}) WHERE {sql_name(fix_column(c.name))} IS NOT NULL"
         )
+    # One flag column filters the stage: rows with no fix are skipped without reading their values.
     query = (
+        f"WITH fixed AS MATERIALIZED ({_lined(con, '_fixed')}) "
         'SELECT f.source, src.name AS file, f.line, f."column", f.value, f.standard, f.fix '
         f"FROM ({' UNION ALL '.join(parts)}) f LEFT JOIN sources src ON src.id = f.source ORDER BY f.source, f.line"
     )
@@ -203,17 +237,18 @@ def _write(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
     return count
 
 
-def source_counts(con: duckdb.DuckDBPyConnection, contract: Contract) -> dict[str, dict[str, Any]]:
+def source_counts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     """Per source: rejected rows, duplicates, and the first and last day of its accepted rows."""
-    day = f"CAST({sql_name(contract.partition_by)} AS DATE)" if contract.partition_by else "NULL::DATE"
     rows = con.execute(
-        f"""SELECT s._source, count(*) FILTER (WHERE s._rejected), count(d._line),
-            CAST(min({day}) FILTER (WHERE NOT s._rejected AND d._line IS NULL) AS VARCHAR),
-            CAST(max({day}) FILTER (WHERE NOT s._rejected AND d._line IS NULL) AS VARCHAR)
-        FROM stage s LEFT JOIN dups d ON d._source = s._source AND d._ord = s._ord GROUP BY s._source"""
+        """SELECT t._source, sum(t.rejected), sum(coalesce(d.n, 0)),
+            CAST(min(t.day) FILTER (WHERE t.rows - t.rejected > coalesce(d.n, 0)) AS VARCHAR),
+            CAST(max(t.day) FILTER (WHERE t.rows - t.rejected > coalesce(d.n, 0)) AS VARCHAR)
+        FROM tallies t LEFT JOIN (SELECT _source, _day, count(*) AS n FROM dups GROUP BY ALL) d
+            ON d._source = t._source AND d._day IS NOT DISTINCT FROM t.day
+        GROUP BY t._source"""
     ).fetchall()
     return {
-        source: {"rejected": rejected, "duplicates": dups, "first_date": first, "last_date": last}
+        source: {"rejected": int(rejected), "duplicates": int(dups), "first_date": first, "last_date": last}
         for source, rejected, dups, first, last in rows
     }
 

@@ -132,10 +132,14 @@ def open_source(con: duckdb.DuckDBPyConnection, contract: Contract, source: Sour
         raw.blank_lines_in = path
     if replaced:
         cells = ", ".join(sql_name(c) for c in raw.columns) or "''"
-        raw.select_sql = (
+        flag = (
             "SELECT * REPLACE (CASE WHEN _malformed IS NULL AND contains(concat_ws('', "
-            f"{cells}), '\ufffd') THEN 'invalid_encoding' ELSE _malformed END AS _malformed) FROM ({raw.select_sql})"
+            f"{cells}), '\ufffd') THEN 'invalid_encoding' ELSE _malformed END AS _malformed) FROM "
         )
+        raw.select_sql = f"{flag}({raw.select_sql})"
+        if raw.direct_sql is not None and raw.direct_sql_keeping_rejects is not None:
+            raw.direct_sql = f"{flag}({raw.direct_sql})"
+            raw.direct_sql_keeping_rejects = f"{flag}({raw.direct_sql_keeping_rejects})"
     return raw
 
 

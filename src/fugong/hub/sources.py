@@ -40,9 +40,11 @@ class RawSource:
     ``load_sql``, when set, must run first: it reads the file into the temporary table ``load_table`` (a quoted
     name), whose row ids, in file order, are the ordinals (numbering rows while reading would make DuckDB read
     on one thread). A reader that keeps rejected records aside costs more, so ``load_sql`` fails on a record it
-    cannot split and ``load_sql_keeping_rejects`` then reads the file again, keeping them. ``blank_lines_in``
-    names the text file whose blank lines (which the reader skips without numbering) must be listed in
-    ``blank_lines`` before lines are shifted.
+    cannot split and ``load_sql_keeping_rejects`` then reads the file again, keeping them. ``direct_sql`` (and
+    its ``_keeping_rejects`` twin), when set, select the same rows straight from the file, without ordinals
+    (``_ord`` is NULL): the checks may read them in one statement, numbering rows by their place in the stage.
+    ``blank_lines_in`` names the text file whose blank lines (which the reader skips without numbering) must be
+    listed in ``blank_lines`` before lines are shifted.
     """
 
     source: Source
@@ -54,6 +56,8 @@ class RawSource:
     load_sql: str | None = None
     load_sql_keeping_rejects: str | None = None
     load_table: str | None = None
+    direct_sql: str | None = None
+    direct_sql_keeping_rejects: str | None = None
     line_offset: int = 0
     blank_lines: list[int] = field(default_factory=list)
     blank_lines_in: Path | None = None

@@ -3,21 +3,25 @@
 The checks for one source are one SQL statement in stages: clean the text (trim, null words), convert
 directly, fall back to slower parses only where the direct conversion failed, check required values and
 ranges, then mark the row rejected if any column failed. Raw text is kept only where a column failed or was
-fixed, and masked for sensitive columns, so the quarantine never holds a readable ID number.
+fixed, and masked for sensitive columns, so the quarantine never holds a readable ID number. Reasons, fix kinds
+and raw text travel packed in one JSON column (``_issues``) of the few rows rejected or standardised.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 
 import duckdb
 
 from fugong.hub.contracts.base import TYPED_KINDS, TYPED_SUFFIX, Column, Contract, Kind
-from fugong.hub.sources import sql_name
+from fugong.hub.sources import sql_name, sql_string
 from fugong.hub.standardise import Standardised, Standardiser, clean
 
 DATE_RANGE = ("1900-01-01", "2100-12-31")
 _names = itertools.count()
+ISSUES = "_issues"
+"""Stage column holding, as JSON and only on rows rejected or standardised, their reasons, fix kinds and raw text."""
 MAPPED_KINDS = frozenset({Kind.region, Kind.industry, Kind.id_number, Kind.credit_code, Kind.phone})
 # Typed kinds come typed from the reader or as text cast directly, untrimmed (a cast ignores spaces): only the
 # rows the cast fails pay for cleaning and the slower parses.
@@ -39,9 +43,20 @@ def text_column(name: str) -> str:
     return f"_r_{name}"
 
 
-def stage_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """The columns the ``stage`` table has (error and fix columns exist only where a check can fire)."""
-    return {str(row[0]) for row in con.execute("DESCRIBE stage").fetchall()}
+def issue_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The columns packed in the stage's ``_issues`` (error and fix columns exist only where a check can fire;
+    none when no row was rejected or standardised)."""
+    found = con.execute(f"SELECT json_keys({ISSUES}) FROM stage WHERE {ISSUES} IS NOT NULL LIMIT 1").fetchall()
+    return [str(name) for name in found[0][0]] if found else []
+
+
+def unpacked(con: duckdb.DuckDBPyConnection, alias: str) -> str:
+    """SQL: the columns packed in ``_issues`` of stage rows aliased ``alias``, as columns (all text)."""
+    names = issue_columns(con)
+    if not names:
+        return ", ".join(f"NULL::VARCHAR AS {n}" for n in ("_malformed", "_raw"))
+    structure = "{" + ", ".join(f'{json.dumps(n)}: "VARCHAR"' for n in names) + "}"
+    return f"unnest(from_json({alias}.{ISSUES}, {sql_string(structure)}))"
 
 
 def mask(expression: str) -> str:
@@ -75,27 +90,42 @@ def _fill(template: str, names: dict[str, str]) -> str:
     return template
 
 
-def create_stage(
-    con: duckdb.DuckDBPyConnection,
-    contract: Contract,
-    sources: list[tuple[str, str]],
-    standardiser: Standardiser,
-    registers: dict[str, str] | None = None,
-) -> None:
-    """Check every row of ``sources`` (each a select and the SQL of its rows' unshifted lines) into ``stage``.
-
-    ``registers`` maps dataset names to SQL reading them, for columns ``required_when_known``; a column
-    whose register is not in the lake yet is checked as an optional column.
-    """
-    texts = ", ".join(
+def _texts(contract: Contract) -> str:
+    """SQL of each column's text as the checks take it: typed kinds raw and typed, other kinds cleaned."""
+    return ", ".join(
         f"{sql_name(c.name)} AS {sql_name('_x_' + c.name)}, "
         f"{sql_name(c.name + TYPED_SUFFIX)} AS {sql_name('_y_' + c.name)}"
         if c.kind in CAST_KINDS
         else f"{clean(sql_name(c.name))} AS {sql_name('_t_' + c.name)}"
         for c in contract.columns
     )
+
+
+def _declare_sources(con: duckdb.DuckDBPyConnection, ids: list[str]) -> str:
+    """SQL turning ``_source`` into an ENUM of this ingest's source ids: one byte a row in the stage, and
+    written to Parquet as the dictionary of its values (a text column that needs no hashing per row)."""
+    con.execute(f"CREATE TYPE source_id AS ENUM ({', '.join(sql_string(i) for i in ids)})")
+    return "CAST(_source AS source_id) AS _source"
+
+
+def create_stage(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    sources: list[tuple[str, str, str]],
+    standardiser: Standardiser,
+    registers: dict[str, str] | None = None,
+) -> None:
+    """Check every row of ``sources`` (each a source id, a select and the SQL of its rows' unshifted lines) into
+    ``stage``.
+
+    ``registers`` maps dataset names to SQL reading them, for columns ``required_when_known``; a column
+    whose register is not in the lake yet is checked as an optional column.
+    """
+    texts = _texts(contract)
+    source = _declare_sources(con, [i for i, _, _ in sources])
     selects = " UNION ALL ".join(
-        f"SELECT _source, _ord, {line} AS _line, _malformed, _raw, {texts} FROM ({select})" for select, line in sources
+        f"SELECT {source}, _ord, {line} AS _line, _malformed, _raw, {texts} FROM ({select})"
+        for _, select, line in sources
     )
     # Mapped columns scan their distinct values first; materialising saves reading the files twice.
     what = "TABLE" if any(c.kind in MAPPED_KINDS for c in contract.columns) else "VIEW"
@@ -103,6 +133,42 @@ def create_stage(
     con.execute(f"CREATE OR REPLACE TEMP {what} {cleaned} AS {selects}")
     select = _stage_select(contract, cleaned, standardiser, registers or {})
     con.execute(f"CREATE TEMP TABLE stage AS {select}")
+
+
+def checks_in_file_order(contract: Contract, registers: dict[str, str]) -> bool:
+    """Whether the checks keep the rows in the order read (no join with a mapping table or a register)."""
+    return not any(c.kind in MAPPED_KINDS for c in contract.columns) and not _known(contract, registers)
+
+
+def create_stage_in_file_order(
+    con: duckdb.DuckDBPyConnection, contract: Contract, sources: list[tuple[str, str, int]], standardiser: Standardiser
+) -> None:
+    """Check the rows of ``sources`` (each a source id, a select of its rows without ordinals, its line offset)
+    into ``stage``, numbering each row by its place in the stage.
+
+    Each file is read and checked in one statement, with no table of raw text in between. The stage keeps the
+    order of the rows read (row ids, for contracts where :func:`checks_in_file_order`), so a row's ordinal is
+    its row id less the rows of the sources before it; ordinals and lines are computed, not stored.
+    """
+    texts = _texts(contract)
+    source = _declare_sources(con, [i for i, _, _ in sources])
+    firsts, offsets, total = [], [], 0
+    for index, (source_id, select, offset) in enumerate(sources):
+        cleaned = f"cleaned_{next(_names)}"
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {cleaned} AS "
+            f"SELECT {source}, NULL::BIGINT AS _ord, NULL::BIGINT AS _line, _malformed, _raw, {texts} FROM ({select})"
+        )
+        checked = f"SELECT * EXCLUDE (_ord, _line) FROM ({_stage_select(contract, cleaned, standardiser, {})})"
+        verb = "CREATE TEMP TABLE stage_rows AS" if index == 0 else "INSERT INTO stage_rows"
+        firsts.append(f"WHEN {sql_string(source_id)} THEN {total}")
+        offsets.append(f"WHEN {sql_string(source_id)} THEN {offset}")
+        total += int(con.execute(f"{verb} {checked}").fetchall()[0][0])
+    ordinal = f"(rowid + 1 - CASE _source {' '.join(firsts)} END)"
+    con.execute(
+        f"CREATE TEMP VIEW stage AS SELECT _source, {ordinal} AS _ord, "
+        f"{ordinal} + CASE _source {' '.join(offsets)} END AS _line, * EXCLUDE (_source) FROM stage_rows"
+    )
 
 
 def _known(contract: Contract, registers: dict[str, str]) -> dict[str, tuple[str, str]]:
@@ -188,23 +254,34 @@ def _stage_select(contract: Contract, cleaned: str, standardiser: Standardiser, 
     rejected = " OR ".join(
         ["_malformed IS NOT NULL", *(f"{sql_name(error_column(c.name))} IS NOT NULL" for c in errors)]
     )
-    outputs = ["_source", "_ord", "_line", "_malformed"]
-    outputs += [sql_name(c.name) for c in contract.columns]
-    outputs += [sql_name(error_column(c.name)) for c in errors]
-    outputs += [sql_name(fix_column(c.name)) for c in fixes]
+    outputs = ["_source", "_ord", "_line"] + [sql_name(c.name) for c in contract.columns]
+    # What the quarantine and the fixes need (reasons, fix kinds, raw text) is packed as JSON on the few flagged
+    # rows: one column mostly NULL is much cheaper to store than one per check.
+    issues = [("_malformed", "_malformed")]
+    issues += [(error_column(c.name), sql_name(error_column(c.name))) for c in errors]
+    issues += [(fix_column(c.name), sql_name(fix_column(c.name))) for c in fixes]
     record = []
     for c in contract.columns:
         flags = [f"{sql_name(error_column(c.name))} IS NOT NULL" for x in errors if x is c]
         flags += [f"{sql_name(fix_column(c.name))} IS NOT NULL" for x in fixes if x is c]
         if flags:
-            flagged = " OR ".join(flags)
-            outputs.append(f"CASE WHEN {flagged} THEN {_shown(c, flagged)} END AS {sql_name(text_column(c.name))}")
+            shown = " OR ".join(flags)
+            issues.append((text_column(c.name), f"CASE WHEN {shown} THEN {_shown(c, shown)} END"))
         record.append(f"{sql_name(c.name)} := {_shown(c, rejected)}")
     sensitive = any(c.is_sensitive for c in contract.columns)
     withheld = "'<withheld: ' || length(_raw) || ' characters of a feed with personal data>'"
-    outputs.append(f"({rejected}) AS _rejected")
-    outputs.append(
-        f"CASE WHEN _malformed IS NOT NULL THEN {withheld if sensitive else '_raw'} "
-        f"WHEN {rejected} THEN CAST(to_json(struct_pack({', '.join(record)})) AS VARCHAR) END AS _raw"
+    issues.append(
+        (
+            "_raw",
+            f"CASE WHEN _malformed IS NOT NULL THEN {withheld if sensitive else '_raw'} "
+            f"WHEN {rejected} THEN CAST(to_json(struct_pack({', '.join(record)})) AS VARCHAR) END",
+        )
     )
+    outputs.append(f"({rejected}) AS _rejected")
+    # One flag each for the rows the quarantine and the fixes list: a filter on one column skips the others' values.
+    fixed = " OR ".join(f"{sql_name(fix_column(c.name))} IS NOT NULL" for c in fixes) or "false"
+    outputs.append(f"({fixed}) AS _fixed")
+    flagged = f"{rejected} OR {fixed}"
+    packed = ", ".join(f"{sql_name(name)} := {expression}" for name, expression in issues)
+    outputs.append(f"CASE WHEN {flagged} THEN CAST(to_json(struct_pack({packed})) AS VARCHAR) END AS {ISSUES}")
     return f"SELECT {', '.join(outputs)} FROM ({level4})"
