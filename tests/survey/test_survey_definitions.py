@@ -11,6 +11,7 @@ import pytest
 
 from fugong.errors import InvalidInput
 from fugong.survey.definitions import (
+    Aggregation,
     FieldKind,
     Frequency,
     InvalidForm,
@@ -129,3 +130,59 @@ def test_a_file_that_is_not_json_names_line_and_column(tmp_path: Path) -> None:
         read_form_file(path)
     with pytest.raises(InvalidInput, match="cannot read form file"):
         read_form_file(tmp_path / "absent.json")
+
+
+def test_how_each_number_rolls_up() -> None:
+    weekly = shipped_forms()[("industry_weekly", 1)]
+    assert weekly.field("enterprises_total").aggregation_text() == "sum"
+    share = weekly.field("capacity_share")
+    assert share.percent
+    assert share.aggregation_text() == "mean weighted by enterprises_total"
+    assert weekly.field("main_obstacle").aggregate is None  # only numbers roll up
+
+
+def _share_field(**keys: Any) -> dict[str, Any]:
+    return {"id": "share", "kind": "number", "label": {"zh": "占比（%）", "en": "Share (%)"}, **keys}
+
+
+def test_a_percent_is_averaged_and_bounded_by_default(daily: dict[str, Any]) -> None:
+    daily["sections"][2]["fields"].append(_share_field(percent=True))
+    share = parse_form(daily).field("share")
+    assert share.aggregate is Aggregation.mean
+    assert share.weight is None
+    assert (share.minimum, share.maximum) == (0, 100)
+
+
+def test_summing_percentages_is_refused(daily: dict[str, Any]) -> None:
+    daily["sections"][2]["fields"].append(_share_field(percent=True, aggregate="sum"))
+    problems = _problems(daily)
+    assert problems == [
+        "sections[2].fields[4].aggregate: a sum of percentages is not a percentage: a percent field aggregates as mean "
+        "(with a weight field if reports differ in size) or none"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ({"aggregate": "average"}, "'average' must be sum, mean or none"),
+        ({"aggregate": "sum", "weight": "checkpoints"}, 'given with "aggregate": "mean"'),
+        ({"aggregate": "mean", "weight": "issue"}, "'issue' must be another field of this form that is summed"),
+        ({"aggregate": "mean", "weight": "share"}, "'share' must be another field of this form that is summed"),
+        ({"percent": True, "max": 150}, "a percent field's min and max lie within 0 to 100"),
+        ({"percent": "yes"}, "percent: must be true or false"),
+    ],
+)
+def test_bad_aggregations_are_named(daily: dict[str, Any], keys: dict[str, Any], expected: str) -> None:
+    daily["sections"][2]["fields"].append(_share_field(**keys))
+    problems = _problems(daily)
+    assert len(problems) == 1, problems
+    assert expected in problems[0]
+    assert problems[0].startswith("sections[2].fields[4]")
+
+
+def test_only_numbers_roll_up(daily: dict[str, Any]) -> None:
+    daily["sections"][2]["fields"][3]["aggregate"] = "sum"  # issue_note, a text field
+    assert _problems(daily) == [
+        "sections[2].fields[3].aggregate: only number and integer fields are aggregated, not a text field"
+    ]

@@ -224,3 +224,58 @@ def test_yesterday_is_read_across_periods(
     outcome = _submit(store, survey_settings, hierarchy, people.village_a, today, fewer, "d-2")
     assert outcome.status == "invalid"
     assert outcome.problems[0].message.zh == "累计返回人数不能少于昨天上报的累计数，请核对。"
+
+
+VISITS: dict[str, Any] = {
+    "id": "enterprise_visits",
+    "version": 1,
+    "title": {"zh": "驻企走访周报", "en": "Enterprise visits, weekly"},
+    "unit_level": "township",
+    "frequency": "weekly",
+    "due": {"day": 4, "hour": 17},
+    "sections": [
+        {
+            "id": "visits",
+            "title": {"zh": "走访", "en": "Visits"},
+            "fields": [{"id": "visited", "kind": "integer", "min": 0, "label": {"zh": "走访企业数", "en": "Visited"}}],
+        }
+    ],
+    "rules": [
+        {
+            "id": "visited_within_enterprises",
+            "check": {"<=": [{"var": "this.visited"}, {"var": "forms.industry_weekly.enterprises_total"}]},
+            "message": {
+                "zh": "走访企业数不能多于本周上报的规上企业数。",
+                "en": "More visits than enterprises reported.",
+            },
+        }
+    ],
+}
+
+
+def test_a_rule_reads_the_units_latest_report_of_another_form(
+    store: Store, survey_settings: Settings, hierarchy: Hierarchy, people: People, assigned: Assigned
+) -> None:
+    from tests.survey.conftest import GOOD_WEEKLY
+
+    industry = assigned("industry_weekly", DAY)
+    later = assigned("industry_weekly", DAY + timedelta(days=7))
+    with store.session() as session:
+        form = parse_form(VISITS)
+        load_form(session, form, by="guan", now=BEFORE_DUE)
+        service.assign(session, hierarchy, form, TOWN, [DAY], by="guan", now=BEFORE_DUE)
+        visits = service.find_assignment(session, form.id, TOWN, DAY)
+        assert service.other_forms(session, visits) == {}  # nothing submitted yet: the rule waits
+        visits_id = visits.id
+    _submit(store, survey_settings, hierarchy, people.township, industry[TOWN], GOOD_WEEKLY, "i1")
+    next_week = {**GOOD_WEEKLY, "enterprises_total": 50, "enterprises_resumed": 50}
+    _submit(store, survey_settings, hierarchy, people.township, later[TOWN], next_week, "i2", now=AFTER_DUE)
+    with store.session() as session:
+        seen = service.other_forms(session, service.get_assignment(session, visits_id))
+    assert list(seen) == ["industry_weekly"]  # not its own form
+    assert seen["industry_weekly"]["enterprises_total"] == 12  # this week's report, not next week's
+    refused = _submit(store, survey_settings, hierarchy, people.township, visits_id, {"visited": 13}, "v1")
+    assert refused.status == "invalid"
+    assert refused.problems[0].message.zh == "走访企业数不能多于本周上报的规上企业数。"
+    done = _submit(store, survey_settings, hierarchy, people.township, visits_id, {"visited": 12}, "v2")
+    assert done.status == "submitted"

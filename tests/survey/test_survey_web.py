@@ -197,3 +197,138 @@ def test_the_progress_page_for_county_staff(web: Web) -> None:
     english = web.client.get("/survey/progress?lang=en&period=2020-02-10", headers=web.headers["guan"])
     assert "Reporting progress" in english.text
     assert web.client.get("/survey/progress", headers=web.headers["cun_a"]).status_code == 403
+
+
+def _sheet(content: bytes) -> list[list[Any]]:
+    book = openpyxl.load_workbook(BytesIO(content))
+    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    assert book.sheetnames == ["填报", "填表说明"]
+    return rows
+
+
+def test_a_downloaded_template_filled_in_is_accepted(web: Web) -> None:
+    h = web.headers["zhen"]
+    got = web.client.get("/api/survey/forms/village_daily/template.xlsx", headers=h)
+    assert got.status_code == 200
+    assert got.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="village_daily-v1.xlsx"' in got.headers["content-disposition"]
+    rows = _sheet(got.content)
+    assert rows[0][:4] == ["单位代码", "单位名称", "日期", "累计返回人员（人）"]
+    assert [r[:3] for r in rows[1:]] == [[VILLAGE_A, "东湖社区", "2020-02-10"], [VILLAGE_B, "南塘社区", "2020-02-10"]]
+    # The worker types the figures in under the Chinese labels, with a mistake in the second row.
+    book = openpyxl.load_workbook(BytesIO(got.content))
+    sheet = book.worksheets[0]
+    labels = {
+        f["label"]["zh"]: f["id"]
+        for s in web.client.get("/api/survey/forms/village_daily", headers=h).json()["sections"]
+        for f in s["fields"]
+    }
+    wrong = {**GOOD_DAILY, "checkpoints_staffed": 5}
+    for line, values in ((2, GOOD_DAILY), (3, wrong)):
+        for column, header in enumerate(rows[0][3:], start=4):
+            sheet.cell(line, column, {**values, "from_key_areas": "否", "issue": "无"}.get(labels[header]))
+    out = BytesIO()
+    book.save(out)
+    sent = web.client.post(
+        "/api/survey/import?form=village_daily", files={"file": ("模板.xlsx", out.getvalue())}, headers=h
+    )
+    assert sent.status_code == 200, sent.text
+    body = sent.json()
+    assert (body["submitted"], body["error"]) == (1, 1)
+    assert [(r["line"], r["unit"], r["status"]) for r in body["rows"]] == [
+        (2, VILLAGE_A, "submitted"),
+        (3, VILLAGE_B, "error"),
+    ]
+    assert "有人值守的卡口不能多于卡口总数" in body["rows"][1]["errors"][0]
+    # The accepted row reached the lake once the answer had gone out.
+    shown = web.client.get("/survey/progress?period=2020-02-10", headers=web.headers["guan"])
+    assert 'data-figures="330382001"' in shown.text
+    again = _sheet(web.client.get("/api/survey/forms/village_daily/template.xlsx", headers=h).content)
+    assert [r[0] for r in again[1:]] == [VILLAGE_B]  # the submitted unit is no longer offered
+
+
+def test_templates_for_officials_and_unknown_forms(web: Web) -> None:
+    blank = _sheet(
+        web.client.get("/api/survey/forms/industry_weekly/template.xlsx", headers=web.headers["guan"]).content
+    )
+    assert blank[0][:5] == ["单位代码", "单位名称", "日期", "辖区规上工业企业数（家）", "已复工企业数（家）"]
+    assert len(blank) == 1  # an official's copy has no rows of their own
+    missing = web.client.get("/api/survey/forms/mask_stock/template.xlsx", headers=web.headers["guan"])
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "unknown_form"
+    assert web.client.get("/api/survey/forms/village_daily/template.xlsx").status_code == 401
+
+
+def test_the_worker_list_offers_upload_and_templates(web: Web) -> None:
+    page = web.client.get("/survey", headers=web.headers["zhen"])
+    assert 'id="survey-upload"' in page.text
+    assert 'href="/api/survey/forms/village_daily/template.xlsx"' in page.text
+    english = web.client.get("/survey?lang=en", headers=web.headers["zhen"])
+    assert "Fill in by spreadsheet" in english.text
+
+
+def test_a_submission_reaches_the_lake_and_officials_can_roll_up(web: Web) -> None:
+    from fugong.hub import lake
+
+    settings = get_settings()
+    first = web.client.post("/api/survey/aggregate?form=village_daily", headers=web.headers["guan"])
+    assert first.status_code == 200
+    assert [(d["dataset"], d["status"]) for d in first.json()["datasets"]] == [("survey_village_daily", "written")]
+    assert lake.get_lake(settings).require("survey_village_daily").manifest["trigger"] == {
+        "reason": "official",
+        "by": "guan",
+        "periods": None,  # the first version: every period
+    }
+    web.client.post(
+        f"/api/survey/assignments/{web.ids[VILLAGE_A]}/submit",
+        json={"values": GOOD_DAILY, "form_version": 1, "idempotency_key": "lake-1"},
+        headers=web.headers["cun_a"],
+    )
+    version = lake.get_lake(settings).require("survey_village_daily")
+    assert version.manifest["trigger"] == {"reason": "submission", "by": "cun_a", "periods": ["2020-02-10"]}
+    assert version.manifest["inputs"]["submissions"] == 1
+    again = web.client.post("/api/survey/aggregate?form=village_daily", headers=web.headers["guan"])
+    assert again.json()["datasets"][0]["status"] == "unchanged"
+    assert web.client.post("/api/survey/aggregate?form=village_daily", headers=web.headers["cun_a"]).status_code == 403
+    unknown = web.client.post("/api/survey/aggregate?form=weekly", headers=web.headers["guan"])
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "unknown_form")
+
+
+def test_the_progress_page_shows_the_summed_figures(web: Web) -> None:
+    for unit, key in ((VILLAGE_A, "s1"), (VILLAGE_B, "s2")):
+        web.client.post(
+            f"/api/survey/assignments/{web.ids[unit]}/submit",
+            json={"values": GOOD_DAILY, "form_version": 1, "idempotency_key": key},
+            headers=web.headers["zhen"],
+        )
+    page = web.client.get("/survey/progress?period=2020-02-10", headers=web.headers["guan"]).text
+    assert 'id="survey-aggregate"' in page
+    assert "survey_village_daily@v" in page
+    township = page.split('data-figures="330382001"')[1].split("</tr>")[0]
+    assert "<td>2 / 2</td>" in township
+    assert "<td>80</td>" in township  # returnees so far: 40 + 40
+    county = page.split(f'data-figures="{YUEQING}"')[1].split("</tr>")[0]
+    assert "<td>2 / 3</td>" in county
+    assert 'data-figures="330381"' not in page  # another county's figures stay hidden
+    assert "有新的提交或分配尚未汇总" not in page
+
+
+def test_a_weighted_mean_is_marked_on_the_progress_page(web: Web, assigned: Callable[..., dict[str, int]]) -> None:
+    from tests.survey.conftest import GOOD_WEEKLY, TOWN
+
+    ids = assigned("industry_weekly")
+    sent = web.client.post(
+        f"/api/survey/assignments/{ids[TOWN]}/submit",
+        json={"values": {**GOOD_WEEKLY, "capacity_share": 80}, "form_version": 1, "idempotency_key": "w"},
+        headers=web.headers["zhen"],
+    )
+    assert sent.status_code == 201, sent.text
+    page = web.client.get("/survey/progress?form=industry_weekly&period=2020-02-10", headers=web.headers["guan"]).text
+    assert "按enterprises_total加权的均值" in page
+    county = page.split(f'data-figures="{YUEQING}"')[1].split("</tr>")[0]
+    assert "<td>80.0</td>" in county
+    english = web.client.get(
+        "/survey/progress?form=industry_weekly&period=2020-02-10&lang=en", headers=web.headers["guan"]
+    ).text
+    assert "mean weighted by enterprises_total" in english
+    assert '<option value="industry_weekly" selected>' in english

@@ -4,6 +4,7 @@ A form is a JSON file an official writes without code (docs/survey.md). ``only_i
 CertLogic expressions (fugong.healthcode.certlogic, used read-only) over ``this`` (the form's values), ``previous``
 (the same unit's submission of the period before) and ``forms.<id>`` (the unit's latest submission of another form).
 Every defect of a definition is reported at once, each naming its place (``sections[0].fields[2].kind``).
+A number field also says how it rolls up the hierarchy (``aggregate``: sum, mean or none; ``percent``; ``weight``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ class FieldKind(StrEnum):
     region = "region"  # a GB/T 2260 division, by code or name → its code
     person = "person"  # a resident ID number → the hub's person key (never kept in clear)
     enterprise = "enterprise"  # a unified social credit code → the hub's enterprise key
+
+
+class Aggregation(StrEnum):
+    """How a number field is rolled up the hierarchy (汇总方式)."""
+
+    sum = "sum"  # counts and amounts: the total over the reports
+    mean = "mean"  # shares: the mean over the reports, or weighted by a summed field (``weight``)
+    none = "none"  # kept for the reporting unit only: no figure above it
 
 
 class Frequency(StrEnum):
@@ -99,6 +108,15 @@ class FormField:
     prefill: str | None = None
     help: Text | None = None
     only_if_reads: tuple[str, ...] = ()  # a field is hidden while a value its ``only_if`` reads is empty
+    percent: bool = False  # a share from 0 to 100
+    aggregate: Aggregation | None = None  # number fields only: sum, mean or none
+    weight: str | None = None  # with ``mean``: the summed field each report's value is weighted by
+
+    def aggregation_text(self) -> str:
+        """How the field rolls up, in words (``sum``, ``mean``, ``mean weighted by X``, ``none``)."""
+        if self.aggregate is Aggregation.mean and self.weight:
+            return f"mean weighted by {self.weight}"
+        return self.aggregate.value if self.aggregate else "none"
 
     def choice_values(self) -> list[str]:
         return [c.value for c in self.choices]
@@ -260,6 +278,12 @@ class _Parser:
             self.fail(where, f"min and max apply to number and integer fields, not to a {kind.value} field")
         if minimum is not None and maximum is not None and minimum > maximum:
             self.fail(where, f"min {minimum:g} is above max {maximum:g}")
+        percent, aggregate, weight = self.aggregation(raw, where, kind)
+        if percent:
+            if (minimum is not None and minimum < 0) or (maximum is not None and maximum > 100):
+                self.fail(where, "a percent field's min and max lie within 0 to 100")
+            minimum = 0.0 if minimum is None else minimum
+            maximum = 100.0 if maximum is None else maximum
         prefill = raw.get("prefill")
         if prefill is not None and prefill not in PREFILL_SOURCES:
             self.fail(f"{where}.prefill", f"unknown hub source {prefill!r}; sources are {', '.join(PREFILL_SOURCES)}")
@@ -287,6 +311,9 @@ class _Parser:
             "prefill",
             "help",
             "max_length",
+            "percent",
+            "aggregate",
+            "weight",
         }
         for key in sorted(set(raw) - allowed):
             self.fail(where, f"unknown key {key!r} (keys: {', '.join(sorted(allowed))})")
@@ -303,7 +330,41 @@ class _Parser:
             prefill,
             self.text(raw["help"], f"{where}.help") if "help" in raw else None,
             only_if_reads,
+            percent,
+            aggregate,
+            weight,
         )
+
+    def aggregation(
+        self, raw: dict[str, Any], where: str, kind: FieldKind
+    ) -> tuple[bool, Aggregation | None, str | None]:
+        """``percent``, ``aggregate`` and ``weight`` of a field; a number field sums unless it is a percent (mean)."""
+        numeric = kind in (FieldKind.number, FieldKind.integer)
+        percent = raw.get("percent", False)
+        if not isinstance(percent, bool):
+            self.fail(f"{where}.percent", "must be true or false")
+            percent = False
+        for key in ("percent", "aggregate", "weight"):
+            if key in raw and not numeric:
+                self.fail(f"{where}.{key}", f"only number and integer fields are aggregated, not a {kind.value} field")
+        if not numeric:
+            return False, None, None
+        given = raw.get("aggregate", Aggregation.mean.value if percent else Aggregation.sum.value)
+        if given not in {a.value for a in Aggregation}:
+            self.fail(f"{where}.aggregate", f"{given!r} must be sum, mean or none")
+            given = Aggregation.none.value
+        aggregate = Aggregation(given)
+        if percent and aggregate is Aggregation.sum:
+            self.fail(
+                f"{where}.aggregate",
+                "a sum of percentages is not a percentage: a percent field aggregates as mean (with a weight field "
+                "if reports differ in size) or none",
+            )
+        weight = raw.get("weight")
+        if weight is not None and (aggregate is not Aggregation.mean or not isinstance(weight, str)):
+            self.fail(f"{where}.weight", 'a weight is the id of a summed field, given with "aggregate": "mean"')
+            weight = None
+        return percent, aggregate, weight
 
 
 def _field_ids(raw: dict[str, Any]) -> set[str]:
@@ -314,6 +375,19 @@ def _field_ids(raw: dict[str, Any]) -> set[str]:
                 if isinstance(f, dict) and isinstance(f.get("id"), str):
                     found.add(f["id"])
     return found
+
+
+def _check_weights(p: _Parser, sections: list[Section]) -> None:
+    """A mean's weight must be another field of the form that is summed (a count such as enterprises_total)."""
+    summed = {f.id for s in sections for f in s.fields if f.aggregate is Aggregation.sum}
+    for i, s in enumerate(sections):
+        for j, f in enumerate(s.fields):
+            if f.weight is not None and (f.weight == f.id or f.weight not in summed):
+                p.fail(
+                    f"sections[{i}].fields[{j}].weight",
+                    f"{f.weight!r} must be another field of this form that is summed; summed fields: "
+                    + (", ".join(sorted(summed)) or "none"),
+                )
 
 
 def parse_form(raw: Any, where: str = "definition") -> FormDefinition:
@@ -366,6 +440,7 @@ def parse_form(raw: Any, where: str = "definition") -> FormDefinition:
             seen.add(parsed.id)
             fields.append(parsed)
         sections.append(Section(p.ident(s.get("id"), f"{sw}.id"), p.text(s.get("title"), f"{sw}.title"), tuple(fields)))
+    _check_weights(p, sections)
     rules: list[Rule] = []
     for i, r in enumerate(raw.get("rules") or []):
         rw = f"rules[{i}]"

@@ -127,7 +127,9 @@ def seed(options: DemoOptions) -> str:
                     f"demo-{a.id}",
                     now=a.due_at - timedelta(hours=5),
                 )
-            written = aggregate.aggregate(session, settings, hierarchy, ["village_daily", "industry_weekly"])
+            written = aggregate.aggregate(
+                session, settings, hierarchy, ["village_daily", "industry_weekly"], trigger="demo", by="demo"
+            )
     finally:
         store.dispose()
     datasets = ", ".join(f"{w.dataset} ({w.rows} rows)" for w in written)

@@ -11,14 +11,15 @@ from sqlalchemy.orm import Session
 
 from fugong.auth.principal import Principal
 from fugong.settings import Settings
+from fugong.store import Store
 from fugong.survey import aggregate as aggregation
 from fugong.survey import completeness as progress
-from fugong.survey import service
+from fugong.survey import freshness, service
 from fugong.survey.catalog import all_forms, get_form, load_form
 from fugong.survey.definitions import FormDefinition, read_form_file
 from fugong.survey.orgunits import load_hierarchy
 from fugong.survey.service import Outcome
-from fugong.survey.xlsx import import_workbook
+from fugong.survey.xlsx import import_workbook, template
 
 
 def _local(moment: datetime) -> str:
@@ -214,8 +215,39 @@ def set_worker(session: Session, settings: Settings, username: str, units: list[
 
 
 def aggregate(session: Session, settings: Settings, form_ids: list[str], now: datetime) -> list[dict[str, Any]]:
-    written = aggregation.aggregate(session, settings, load_hierarchy(settings), form_ids, now=now)
+    written = aggregation.aggregate(session, settings, load_hierarchy(settings), form_ids, now=now, trigger="cli")
     return [w.as_json() for w in written]
+
+
+def aggregate_now(session: Session, settings: Settings, me: Principal, form_id: str, now: datetime) -> dict[str, Any]:
+    """An official's 汇总入湖: write the form's datasets unless the lake already holds every submission."""
+    form = get_form(session, form_id)
+    done = freshness.refresh(session, settings, form.id, trigger="official", by=me.username, now=now)
+    return {"form": form.id, "datasets": done}
+
+
+def after_submission(store: Store, settings: Settings, assignment_id: int, by: str) -> None:
+    """Bring the lake up to date with a submitted report (run after the answer has gone out)."""
+    with store.session() as session:
+        form_id = service.get_assignment(session, assignment_id).form_id
+    freshness.refresh_in_background(store, settings, form_id, by)
+
+
+def after_import(store: Store, settings: Settings, form_id: str, by: str) -> None:
+    freshness.refresh_in_background(store, settings, form_id, by)
+
+
+def xlsx_template(session: Session, settings: Settings, me: Principal, form_id: str) -> tuple[str, bytes]:
+    """The form's import template; a worker's copy has a row for each of their open reports of it."""
+    form = get_form(session, form_id)
+    rows: list[tuple[str, str, date]] = []
+    if "grassroots" in me.roles:
+        hierarchy = load_hierarchy(settings)
+        for a in sorted(service.my_assignments(session, hierarchy, me), key=lambda a: (a.period, a.unit_code)):
+            if a.form_id == form.id and a.submission is None:
+                unit = hierarchy.units.get(a.unit_code)
+                rows.append((a.unit_code, unit.name if unit else "", a.period))
+    return f"{form.id}-v{form.version}.xlsx", template(form, rows)
 
 
 def panel_rows(session: Session, settings: Settings, form_id: str, now: datetime) -> list[dict[str, Any]]:
@@ -264,11 +296,31 @@ def progress_page(
         if period
         else []
     )
+    shown = [u for u in units if u["level"] in ("province", "city", "county", "township")]
+    figures = aggregation.figures(settings, form, period, [u["code"] for u in shown]) if period else None
     return {
         "form": form.id,
+        "forms": _newest_titles(session, locale),
         "title": form.title.in_locale(locale),
         "period": period.isoformat() if period else None,
-        "units": [u for u in units if u["level"] in ("province", "city", "county", "township")],
+        "units": shown,
         "reminders": [r for r in progress.reminders(session, hierarchy, counties, now) if r["form"] == form.id],
         "statuses": progress.STATUSES,
+        "figures": _figures_shown(figures, locale),
+        "fresh": aggregation.is_fresh(session, settings, hierarchy, form.id),
     }
+
+
+def _newest_titles(session: Session, locale: str) -> list[dict[str, str]]:
+    """Each form's id with its newest version's title."""
+    newest: dict[str, str] = {}
+    for (form_id, _), f in sorted(all_forms(session).items()):
+        newest[form_id] = f.title.in_locale(locale)
+    return [{"id": form_id, "title": title} for form_id, title in sorted(newest.items())]
+
+
+def _figures_shown(found: dict[str, Any] | None, locale: str) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    fields = [{**f, "label": f["label"].in_locale(locale)} for f in found["fields"]]
+    return {**found, "fields": fields}

@@ -21,12 +21,13 @@ from sqlalchemy.orm import Session
 from fugong.auth.principal import Principal
 from fugong.errors import FugongError, InvalidInput
 from fugong.settings import Settings
-from fugong.survey.definitions import FormDefinition
+from fugong.survey.definitions import FieldKind, FormDefinition, FormField
 from fugong.survey.orgunits import Hierarchy
 from fugong.survey.service import find_assignment, submit
 
 UNIT_HEADERS = ("unit_code", "单位代码", "unit", "村社区代码")
 PERIOD_HEADERS = ("period", "日期", "date", "填报日期", "周期")
+NAME_HEADERS = ("unit_name", "单位名称")  # for people reading the sheet; the code decides
 HEADER_SEARCH_ROWS = 5
 
 
@@ -77,6 +78,8 @@ def _columns(form: FormDefinition, header: list[Any]) -> tuple[int, int, dict[in
     for i, cell in enumerate(header):
         key = _norm(cell)
         if not key:
+            continue
+        if key in {_norm(h) for h in NAME_HEADERS}:
             continue
         if key in {_norm(h) for h in UNIT_HEADERS}:
             unit = i
@@ -183,3 +186,42 @@ def import_workbook(
             result.errors = [exc.detail]
         results.append(result)
     return ImportReport(form.reference, results)
+
+
+def template_headers(form: FormDefinition) -> list[str]:
+    """The field columns of a template: each field's Chinese label, or its id where labels would be ambiguous."""
+    taken = {_norm(h) for h in (*UNIT_HEADERS, *PERIOD_HEADERS, *NAME_HEADERS)}
+    labels = [_norm(f.label.zh) for f in form.fields()]
+    return [
+        f.id if labels.count(_norm(f.label.zh)) > 1 or _norm(f.label.zh) in taken else f.label.zh for f in form.fields()
+    ]
+
+
+def _about(f: FormField) -> list[Any]:
+    choices = "、".join(c.label.zh for c in f.choices) or ("是、否" if f.kind is FieldKind.yes_no else "")
+    low, high = ("" if b is None else f"{b:g}" for b in (f.minimum, f.maximum))
+    bounds = f"{low} – {high}" if low or high else ""
+    return [f.id, f.label.zh, f.label.en, f.kind.value, "是" if f.required else "", choices, bounds]
+
+
+def template(form: FormDefinition, rows: list[tuple[str, str, date]]) -> bytes:
+    """A workbook the import reads back: 单位代码, 单位名称, 日期 and the fields; a row per (unit, period) given.
+
+    A second sheet explains each column (id, labels, kind, required, choices, bounds); the import reads the first.
+    """
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "填报"
+    sheet.append([UNIT_HEADERS[1], NAME_HEADERS[1], PERIOD_HEADERS[1], *template_headers(form)])
+    for code, name, period in rows:
+        sheet.append([code, name, period.isoformat()])
+    sheet.freeze_panes = "D2"
+    notes = book.create_sheet("填表说明")
+    notes.append([f"{form.title.zh}（{form.reference}）：每行一个单位一个周期；日期写 2020-02-10。"])
+    notes.append(["字段", "中文名", "English", "类型", "必填", "可选值", "范围"])
+    for f in form.fields():
+        notes.append(_about(f))
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -6,14 +6,14 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field, StrictInt
 
 from fugong.auth import Principal, require_roles
 from fugong.auth.deps import now
 from fugong.errors import Forbidden, InvalidInput
-from fugong.store import DbSession
+from fugong.store import DbSession, request_store
 from fugong.survey import operations as ops
 from fugong.survey.service import Outcome
 from fugong.web.i18n import current_locale
@@ -71,6 +71,17 @@ def form(session: DbSession, _: Reader, form_id: str, version: int | None = None
     return ops.form_json(session, form_id, version)
 
 
+@router.get("/api/survey/forms/{form_id}/template.xlsx")
+def form_template(request: Request, session: DbSession, me: Reader, form_id: str) -> Response:
+    """A blank XLSX for the import: 单位代码, 单位名称, 日期 and the form's fields (a worker's rows filled in)."""
+    name, content = ops.xlsx_template(session, request.app.state.settings, me, form_id)
+    return Response(
+        content,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @router.get("/api/survey/assignments")
 def assignments(request: Request, session: DbSession, me: Worker) -> list[dict[str, Any]]:
     """The caller's assignments with their state, newest period first."""
@@ -93,8 +104,13 @@ def save_draft(request: Request, session: DbSession, me: Worker, assignment_id: 
 
 
 @router.post("/api/survey/assignments/{assignment_id}/submit")
-def submit(request: Request, session: DbSession, me: Worker, assignment_id: int, body: SubmitBody) -> JSONResponse:
-    """Submit once: 201 the first time, 200 ``already_submitted`` when resent with the same key, 422 with problems."""
+def submit(
+    request: Request, session: DbSession, me: Worker, assignment_id: int, body: SubmitBody, tasks: BackgroundTasks
+) -> JSONResponse:
+    """Submit once: 201 the first time, 200 ``already_submitted`` when resent with the same key, 422 with problems.
+
+    After a 201 the form's lake datasets are brought up to date once the answer has gone out.
+    """
     outcome = ops.submit(
         session,
         request.app.state.settings,
@@ -105,16 +121,30 @@ def submit(request: Request, session: DbSession, me: Worker, assignment_id: int,
         body.idempotency_key,
         now(request),
     )
+    if outcome.status == "submitted":
+        settings = request.app.state.settings
+        tasks.add_task(ops.after_submission, request_store(request), settings, assignment_id, me.username)
     return _outcome(outcome)
 
 
 @router.post("/api/survey/import")
-async def import_xlsx(request: Request, session: DbSession, me: Worker, file: UploadFile, form: str) -> dict[str, Any]:
+async def import_xlsx(
+    request: Request, session: DbSession, me: Worker, file: UploadFile, form: str, tasks: BackgroundTasks
+) -> dict[str, Any]:
     """Submit the rows of an XLSX file for the form ``form``; the answer gives each row's result."""
     content = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
         raise InvalidInput(f"the file is over {MAX_UPLOAD_BYTES >> 20} MiB", field="file")
-    return ops.import_xlsx(session, request.app.state.settings, me, form, content, now(request))
+    report = ops.import_xlsx(session, request.app.state.settings, me, form, content, now(request))
+    if report["submitted"]:
+        tasks.add_task(ops.after_import, request_store(request), request.app.state.settings, form, me.username)
+    return report
+
+
+@router.post("/api/survey/aggregate")
+def aggregate(request: Request, session: DbSession, me: Official, form: str) -> dict[str, Any]:
+    """汇总入湖: write the form's lake datasets now, unless they already hold every submission (then ``unchanged``)."""
+    return ops.aggregate_now(session, request.app.state.settings, me, form, now(request))
 
 
 @router.get("/api/survey/completeness")
@@ -174,7 +204,8 @@ def _scope(me: Principal, unit: str) -> None:
 def my_forms(request: Request, session: DbSession, me: Worker) -> HTMLResponse:
     """The worker's forms to fill: today's first."""
     rows = ops.assignment_list(session, request.app.state.settings, me, now(request), current_locale())
-    return render(request, "survey/list.html", {"assignments": rows})
+    forms = [{"id": f, "title": t} for f, t in sorted({a["form"]: a["title"] for a in rows}.items())]
+    return render(request, "survey/list.html", {"assignments": rows, "forms": forms})
 
 
 @router.get("/survey/fill/{assignment_id}", response_class=HTMLResponse, include_in_schema=False)

@@ -198,3 +198,73 @@
   applySkipLogic();
   if (saved.pending) submitPending();
 })();
+
+// The progress page's 汇总入湖 button: write the form's lake datasets now, then show the new figures.
+(function () {
+  'use strict';
+  const button = document.getElementById('survey-aggregate');
+  if (!button) return;
+  const result = document.getElementById('survey-aggregate-result');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    const headers = { accept: 'application/json' };
+    if (button.dataset.csrf) headers['X-CSRF-Token'] = button.dataset.csrf;
+    try {
+      const url = '/api/survey/aggregate?form=' + encodeURIComponent(button.dataset.form);
+      const response = await fetch(url, { method: 'POST', headers, credentials: 'same-origin' });
+      const body = await response.json();
+      if (!response.ok) { result.textContent = body.detail; return; }
+      const written = body.datasets.some((d) => d.status === 'written');
+      result.textContent = (written ? button.dataset.done : button.dataset.unchanged)
+        + ' ' + body.datasets.map((d) => d.dataset + ' ' + d.snapshot_id).join(', ');
+      if (written) setTimeout(() => window.location.reload(), 1200);
+    } catch (e) {
+      result.textContent = String(e);
+    } finally {
+      button.disabled = false;
+    }
+  });
+})();
+
+// The worker's list: upload a filled-in template and show each row's result with its line number.
+(function () {
+  'use strict';
+  const upload = document.getElementById('survey-upload');
+  if (!upload) return;
+  const summary = document.getElementById('survey-upload-summary');
+  const table = document.getElementById('survey-upload-rows');
+  const statuses = JSON.parse(table.dataset.statuses);
+  upload.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const data = new FormData();
+    data.append('file', upload.elements.file.files[0]);
+    const headers = { accept: 'application/json' };
+    if (upload.dataset.csrf) headers['X-CSRF-Token'] = upload.dataset.csrf;
+    const url = '/api/survey/import?form=' + encodeURIComponent(upload.elements.form.value);
+    const body = tbody();
+    body.replaceChildren();
+    table.hidden = true;
+    summary.hidden = false;
+    try {
+      const response = await fetch(url, { method: 'POST', headers, body: data, credentials: 'same-origin' });
+      const report = await response.json();
+      if (!response.ok) { summary.textContent = upload.dataset.failed + ' ' + report.detail; return; }
+      summary.textContent = summary.dataset.text.replace('{s}', report.submitted)
+        .replace('{a}', report.already_submitted).replace('{e}', report.error);
+      for (const row of report.rows) {
+        const tr = document.createElement('tr');
+        tr.dataset.status = row.status;
+        for (const text of [row.line, row.unit, row.period, statuses[row.status] || row.status, row.errors.join(' ')]) {
+          const td = document.createElement('td');
+          td.textContent = String(text);
+          tr.appendChild(td);
+        }
+        body.appendChild(tr);
+      }
+      table.hidden = report.rows.length === 0;
+    } catch (e) {
+      summary.textContent = upload.dataset.failed + ' ' + String(e);
+    }
+  });
+  function tbody() { return table.querySelector('tbody'); }
+})();
