@@ -65,9 +65,24 @@ def set_colour(
     green_on: date | None = None,
 ) -> HcColourChange:
     """Write the person's colour and its audit record together (the only writer of ``hc_status``)."""
+    record = _change(session, person_id, current(session, person_id), colour, on, why, since, green_on)
+    session.flush()
+    return record
+
+
+def _change(
+    session: Session,
+    person_id: int,
+    status: HcStatus | None,
+    colour: str,
+    on: date,
+    why: Automatic | Manual,
+    since: date | None,
+    green_on: date | None,
+) -> HcColourChange:
+    """Add the record and the new status to the session, not yet flushed (the model checks them at the flush)."""
     if colour not in COLOURS:
         raise InvalidColour(f"colour {colour!r} is not one of {', '.join(COLOURS)}", field="colour")
-    status = current(session, person_id)
     record = HcColourChange(
         person_id=person_id,
         at=utcnow(),
@@ -96,21 +111,44 @@ def set_colour(
     status.green_on = green_on
     status.changed_at = record.at
     status.change = record
-    session.flush()
     return record
+
+
+def _unchanged(stored: HcStatus | None, status: Status) -> bool:
+    return stored is not None and (stored.colour, stored.since, stored.green_on) == (
+        status.colour,
+        status.since,
+        status.green_on,
+    )
+
+
+def _automatic(status: Status) -> Automatic:
+    return Automatic(status.ruleset.id, status.ruleset.version, status.rule.id if status.rule else None, status.facts)
 
 
 def apply_evaluation(session: Session, person_id: int, status: Status) -> HcColourChange | None:
     """Store an evaluation if it changes the colour, its start or its green date; None if nothing changed."""
-    stored = current(session, person_id)
-    if stored is not None and (stored.colour, stored.since, stored.green_on) == (
-        status.colour,
-        status.since,
-        status.green_on,
-    ):
+    if _unchanged(current(session, person_id), status):
         return None
-    why = Automatic(status.ruleset.id, status.ruleset.version, status.rule.id if status.rule else None, status.facts)
+    why = _automatic(status)
     return set_colour(session, person_id, status.colour, status.on, why, status.since, status.green_on)
+
+
+def apply_evaluations(session: Session, evaluations: Sequence[tuple[int, Status]]) -> list[HcColourChange]:
+    """:func:`apply_evaluation` for many persons: one query for their stored colours and one flush (bulk apply)."""
+    ids = [person_id for person_id, _ in evaluations]
+    stored = {s.person_id: s for s in session.scalars(select(HcStatus).where(HcStatus.person_id.in_(ids)))}
+    records = []
+    for person_id, status in evaluations:
+        before = stored.get(person_id)
+        if _unchanged(before, status):
+            continue
+        why = _automatic(status)
+        records.append(
+            _change(session, person_id, before, status.colour, status.on, why, status.since, status.green_on)
+        )
+    session.flush()
+    return records
 
 
 def history(session: Session, person_id: int) -> list[HcColourChange]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -17,6 +18,9 @@ from fugong.healthcode.facts import InvalidFact, facts_from_json
 from fugong.healthcode.rules import Rule, RuleBook, load_rulebook
 from fugong.healthcode.status import evaluate
 from fugong.settings import get_settings
+
+if TYPE_CHECKING:
+    from fugong.healthcode.bulk.apply import Applied
 
 app = typer.Typer(help="Health code (健康码): CertLogic, colour rule sets, status, credentials.", no_args_is_help=True)
 app.command("dcc-suite")(dcc_suite)
@@ -131,14 +135,26 @@ def reevaluate(
     use_store: bool = typer.Option(True, "--store/--no-store", help="Add the facts of the operational store"),
     folder: Path | None = FolderOption,
     as_json: bool = typer.Option(False, "--json", help="Print the run's summary as JSON"),
+    apply: bool = typer.Option(
+        False, "--apply", help="Store each registered person's colour (with its record), by their county's rule set"
+    ),
 ) -> None:
-    """Re-evaluate everyone's colour from the lake (and the store's facts) in bulk; write one Parquet file."""
+    """Re-evaluate everyone's colour from the lake (and the store's facts) in bulk; write one Parquet file.
+
+    With --apply, registered persons are evaluated with their county's rule set and each changed colour is stored.
+    """
     from fugong.healthcode.bulk.run import facts_from_store
     from fugong.healthcode.bulk.run import reevaluate as run_bulk
 
     settings = get_settings()
     day = parse_day(on, "--on") or date.today()
     book = _rulebook(folder)
+    if apply:
+        from fugong.healthcode.bulk.apply import apply_settings
+
+        _check_apply_options(ruleset_id, output, use_store)
+        _print_applied(apply_settings(settings, book, day, engine=engine), day, as_json)
+        return
     chosen = book.by_id(ruleset_id, day) if ruleset_id else book.for_region(book.gazetteer.province.code, day)
     facts = facts_from_store(settings) if use_store else None
     run = run_bulk(settings, chosen, day, engine=engine, facts=facts, output=output)
@@ -150,6 +166,77 @@ def reevaluate(
     typer.echo(f"persons without any fact: {run.nobody}")
     typer.echo("inputs: " + ", ".join(run.inputs.values()))
     typer.echo(f"written: {run.output} ({run.seconds} s)")
+
+
+def _check_apply_options(ruleset_id: str | None, output: Path | None, use_store: bool) -> None:
+    from fugong.healthcode.bulk.apply import InvalidApply
+
+    for value, option in ((ruleset_id, "--ruleset"), (output, "--output")):
+        if value is not None:
+            raise InvalidApply(
+                f"{option} cannot be used with --apply: each person is evaluated with the rule set "
+                "of their county, one file per rule set",
+                field=option,
+            )
+    if not use_store:
+        raise InvalidApply(
+            "--no-store cannot be used with --apply: stored colours rest on the store's facts too", field="--no-store"
+        )
+
+
+def _print_applied(done: Applied, day: date, as_json: bool) -> None:
+    engine = done.engine
+    if as_json:
+        typer.echo(json.dumps(done.summary(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"on {day} ({engine}): {done.registered} registered persons, {len(done.groups)} rule sets")
+    for g in done.groups:
+        written = f"written: {g.output}" if g.output else "nobody has a fact"
+        typer.echo(
+            f"{g.ruleset}: {g.persons} persons in {len(g.counties)} counties, {g.with_facts} with facts; {written}"
+        )
+    moves = ", ".join(f"{old}→{new} {n}" for (old, new), n in sorted(done.changed.items()))
+    typer.echo(f"changed colour: {done.colour_changes}" + (f" ({moves})" if moves else ""))
+    typer.echo(
+        f"dates only: {done.dates_only}; officials' colours kept: {done.manual_kept}; "
+        f"persons of the lake not registered: {done.unregistered} (counted, not registered) ({done.seconds} s)"
+    )
+    if done.disagreements:
+        typer.echo(
+            f"bulk and per-person evaluation differ for {done.disagreements} persons: the per-person colour was stored"
+        )
+
+
+@app.command("new-case")
+def new_case(
+    person: str = typer.Argument(..., help="The person's number in the registry, or their resident ID number"),
+    on: str | None = typer.Option(None, "--on", help="Day of the confirmation (YYYY-MM-DD); default: today"),
+    today: str | None = typer.Option(None, "--today", help="Day of the re-evaluation; default: the --on day"),
+    by: str = typer.Option("cdc", "--by", help="Who records it (written to the audit log for a look-up by ID number)"),
+    folder: Path | None = FolderOption,
+) -> None:
+    """Record a confirmed case (from the CDC) and re-evaluate them, their close contacts and who shared their hour."""
+    from fugong.healthcode.findings import Finding, apply_finding, person_of
+    from fugong.hub.lake import get_lake
+    from fugong.hub.pseudonyms import pseudonymiser
+    from fugong.store import unit_of_work
+
+    settings = get_settings()
+    confirmed = parse_day(on, "--on") or date.today()
+    day = parse_day(today, "--today") or confirmed
+    book = _rulebook(folder)
+    with unit_of_work(settings) as session:
+        found = person_of(session, pseudonymiser(settings), person, by)
+        done = apply_finding(session, get_lake(settings), book, found.id, Finding("confirmed", confirmed), day, "cdc")
+    case = done["case"]
+    typer.echo(f"person {found.id} confirmed on {confirmed}: {done['status']['colour']} on {day}")
+    typer.echo(
+        f"close contacts registered: {len(case['contacts'])}, same place and hour: {len(case['co_located'])}, "
+        f"not registered: {case['unregistered']}"
+    )
+    moves = ", ".join(f"{c['person']} {c['from'] or 'none'}→{c['to']}" for c in case["changed"])
+    typer.echo(f"changed colour: {len(case['changed'])}" + (f" ({moves})" if moves else ""))
+    typer.echo("inputs: " + ", ".join(case["inputs"].values()))
 
 
 @app.command("register-bulk")

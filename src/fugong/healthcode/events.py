@@ -3,8 +3,9 @@
 When the CDC confirms a case, :func:`new_case` records the diagnosis, then finds who was near them: their close
 contacts on the CDC's list (``cdc_contacts`` rows of the person's cases in ``cdc_cases``) and everyone scanned at
 the same place in the same hour within the 14 days before the confirmation (``checkpoint_scans``). Each of them
-registered in the store gets the fact (a close contact, or a co-location known on the confirmation day) and is
-re-evaluated through ``service.reevaluate``, so every colour that changes has its record in the colour log.
+registered in the store gets the facts (a close contact with their medical observation as isolation, or a
+co-location known on the confirmation day) and is re-evaluated through ``service.reevaluate``, so every colour
+that changes has its record in the colour log.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from fugong.errors import InvalidInput
 from fugong.healthcode import audit, registry, service
-from fugong.healthcode.facts import CloseContact, CoLocation, Diagnosis, Fact
+from fugong.healthcode.facts import CloseContact, CoLocation, Diagnosis, Fact, Isolation, Source
 from fugong.healthcode.models import HcPerson
 from fugong.healthcode.rules import RuleBook
 from fugong.hub.lake import Lake, Version, scan_sql
@@ -70,8 +71,9 @@ def _co_located(scans: Version | None, pseudonym: str, confirmed: date) -> list[
     return [(str(p), str(place), hour) for p, place, hour in found if isinstance(hour, datetime)]
 
 
-def _contacts(lake: Lake, pseudonym: str) -> list[tuple[str, date | None, date | None]]:
-    """(pseudonym, last contact, observation from) of the CDC's close contacts of the person's cases."""
+def _contacts(lake: Lake, pseudonym: str) -> list[tuple[str, date | None, date | None, date | None]]:
+    """(pseudonym, last contact, observation from, observation to) of the CDC's close contacts of the person's
+    cases."""
     cases, contacts = lake.current("cdc_cases"), lake.current("cdc_contacts")
     if cases is None or not cases.files():
         return []
@@ -79,12 +81,25 @@ def _contacts(lake: Lake, pseudonym: str) -> list[tuple[str, date | None, date |
     if not ids:
         return []
     listed = ", ".join(sql_string(i) for i in ids)
-    sql = f"SELECT person_key, last_contact_on, observation_from FROM {{scan}} WHERE case_id IN ({listed}) ORDER BY 1"
+    sql = (
+        "SELECT person_key, last_contact_on, observation_from, observation_to FROM {scan} "
+        f"WHERE case_id IN ({listed}) ORDER BY 1"
+    )
     return [
-        (str(p), last if isinstance(last, date) else None, start if isinstance(start, date) else None)
-        for p, last, start in _rows(contacts, sql)
-        if p is not None
+        (str(p), _day(last), _day(start), _day(end)) for p, last, start, end in _rows(contacts, sql) if p is not None
     ]
+
+
+def _day(value: object) -> date | None:
+    return value if isinstance(value, date) else None
+
+
+def _observation(start: date | None, end: date | None) -> list[Fact]:
+    """The contact's medical observation as isolation (as the bulk path reads ``cdc_contacts``): an end before the
+    start is unknown, so the isolation goes on."""
+    if start is None:
+        return []
+    return [Isolation(start, end if end is not None and end >= start else None, "home", "cdc")]
 
 
 def _registered(session: Session, pseudonyms: set[str]) -> dict[str, int]:
@@ -94,8 +109,19 @@ def _registered(session: Session, pseudonyms: set[str]) -> dict[str, int]:
     return {p: pid for p, pid in session.execute(query)}
 
 
-def new_case(session: Session, lake: Lake, book: RuleBook, person_id: int, confirmed_on: date, on: date) -> CaseImpact:
-    """Record that the person is a confirmed case and re-evaluate them, their contacts and who shared their hour."""
+def new_case(
+    session: Session,
+    lake: Lake,
+    book: RuleBook,
+    person_id: int,
+    confirmed_on: date,
+    on: date,
+    source: Source = "cdc",
+) -> CaseImpact:
+    """Record that the person is a confirmed case and re-evaluate them, their contacts and who shared their hour.
+
+    ``source`` is who confirmed it: the CDC, or ``manual`` for an official's finding entered by hand.
+    """
     if confirmed_on > on:
         raise InvalidCase(f"confirmed on {confirmed_on}, after the evaluation day {on}", field="confirmed_on")
     case = registry.get(session, person_id)
@@ -105,14 +131,16 @@ def new_case(session: Session, lake: Lake, book: RuleBook, person_id: int, confi
         version = lake.current(name)
         impact.inputs[name] = version.reference if version else "absent"
     found: dict[str, list[Fact]] = {}
-    for pseudonym, last, start in _contacts(lake, case.pseudonym):
+    for pseudonym, last, start, end in _contacts(lake, case.pseudonym):
         listed = max(d for d in (start, last, confirmed_on) if d is not None)
-        found.setdefault(pseudonym, []).append(CloseContact(listed, last if last and last <= listed else None))
+        facts = found.setdefault(pseudonym, [])
+        facts.append(CloseContact(listed, last if last and last <= listed else None))
+        facts.extend(_observation(start, end))
     for pseudonym, place, hour in _co_located(scans, case.pseudonym, confirmed_on):
         found.setdefault(pseudonym, []).append(CoLocation(place, hour, confirmed_on))
     ids = _registered(session, set(found))
     impact.unregistered = len(set(found) - set(ids))
-    _apply(session, book, impact, person_id, [Diagnosis("confirmed", confirmed_on)], on)
+    _apply(session, book, impact, person_id, [Diagnosis("confirmed", confirmed_on, source=source)], on)
     for pseudonym, facts in sorted(found.items()):
         if pseudonym not in ids:
             continue

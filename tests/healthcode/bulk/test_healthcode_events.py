@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from fugong.healthcode import audit, registry
+from fugong.healthcode import audit, registry, service
 from fugong.healthcode.events import InvalidCase, new_case
+from fugong.healthcode.facts import CheckIn, Isolation
 from fugong.healthcode.registry import UnknownPerson
 from fugong.healthcode.rules import RuleBook
 from fugong.hub.lake import get_lake
@@ -92,3 +93,22 @@ def test_an_unknown_person_or_a_future_confirmation_is_refused(
         new_case(session, get_lake(small_lake), book, ids["A"], date(2020, 2, 13), ON)
     with store.session() as session:
         assert audit.history(session, ids["A"]) == []  # nothing was written
+
+
+def test_a_close_contact_gets_their_observation_as_isolation_and_a_green_date(
+    store: Any, small_lake: Settings, book: RuleBook
+) -> None:
+    ids = _register(store, small_lake, "AB")
+    with store.session() as session:
+        new_case(session, get_lake(small_lake), book, ids["A"], date(2020, 2, 10), ON)
+        stored = [f for f in service.facts_of(session, ids["B"]) if isinstance(f, Isolation)]
+        assert stored == [Isolation(date(2020, 2, 10), date(2020, 2, 23), "home", "cdc")]  # 隔离 10–23 Feb
+        status = audit.current(session, ids["B"])
+        assert status is not None
+        # 14 days of observation (to 23 Feb) and 14 healthy check-ins from the 12th: green on 25 Feb, not never.
+        assert (status.colour, status.green_on) == ("red", date(2020, 2, 25))
+        for day in range(12, 26):
+            service.add_fact(session, ids["B"], CheckIn(date(2020, 2, day)))
+        province = book.for_region("330382", date(2020, 2, 25))
+        assert service.reevaluate(session, ids["B"], province, date(2020, 2, 24)).colour == "red"
+        assert service.reevaluate(session, ids["B"], province, date(2020, 2, 25)).colour == "green"

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from fugong.auth.principal import Principal
-from fugong.healthcode import appeals, audit, events, registry, retention, service
+from fugong.healthcode import appeals, audit, events, findings, registry, retention, service
 from fugong.healthcode.facts import CheckpointTemperature, Diagnosis
 from fugong.healthcode.models import ColourLogImmutable, ColourWithoutAudit, HcColourChange, HcStatus
 from fugong.healthcode.rules import RuleBook, RuleSet
@@ -135,6 +135,10 @@ def test_every_public_path_leaves_a_record_for_every_colour_change(
 ) -> None:
     li, wu = official("li"), official("wu")
     state: dict[str, int] = {}
+
+    def other(session: Session) -> int:  # 甲, registered below and not yet evaluated: findings give their colour
+        return registry.find(session, pseudo, ids(30)).id
+
     calls: dict[str, Callable[[Session], object]] = {
         "registry.register_self": lambda s: registry.register_self(
             s, pseudo, registry.Registration("甲", ids(30), "330106"), "jia"
@@ -158,6 +162,9 @@ def test_every_public_path_leaves_a_record_for_every_colour_change(
         "audit.apply_evaluation": lambda s: audit.apply_evaluation(
             s, person_id, evaluate([Diagnosis("confirmed", DAY)], province, DAY)
         ),
+        "audit.apply_evaluations": lambda s: audit.apply_evaluations(
+            s, [(person_id, evaluate([FEVER], province, date(2020, 2, 11)))]
+        ),
         "audit.set_colour": lambda s: audit.set_colour(s, person_id, "yellow", DAY, audit.Manual("li", "wu", "test")),
         "appeals.file": lambda s: state.setdefault("appeal", appeals.file(s, person_id, "wang", "阴性报告").id),
         "appeals.propose": lambda s: appeals.propose(s, state["appeal"], li, "green", "核酸阴性"),
@@ -169,8 +176,17 @@ def test_every_public_path_leaves_a_record_for_every_colour_change(
         "appeals.notifications": lambda s: appeals.notifications(s, person_id),
         "retention.purge": lambda s: retention.purge(s, date(2020, 4, 1)),
         "events.new_case": lambda s: events.new_case(s, get_lake(settings), book, person_id, DAY, date(2020, 2, 20)),
+        "findings.day_of": lambda s: findings.day_of("2020-02-10"),
+        "findings.check": lambda s: findings.check(findings.Finding("suspected", DAY), DAY),
+        "findings.person_of": lambda s: findings.person_of(s, pseudo, ids(1), "cdc"),
+        "findings.apply_finding": lambda s: findings.apply_finding(
+            s, get_lake(settings), book, other(s), findings.Finding("isolation_start", DAY), date(2020, 2, 21), "cdc"
+        ),
+        "findings.record": lambda s: findings.record(
+            s, get_lake(settings), book, li, other(s), findings.Finding("false_declaration", DAY), date(2020, 2, 22)
+        ),
     }
-    modules: list[ModuleType] = [registry, service, audit, appeals, retention, events]
+    modules: list[ModuleType] = [registry, service, audit, appeals, retention, events, findings]
     public = {
         f"{m.__name__.rsplit('.', 1)[1]}.{name}"
         for m in modules
@@ -197,7 +213,10 @@ def test_every_public_path_leaves_a_record_for_every_colour_change(
     assert changed == [
         "service.reevaluate",
         "audit.apply_evaluation",
+        "audit.apply_evaluations",
         "audit.set_colour",
         "appeals.approve",
         "events.new_case",
+        "findings.apply_finding",
+        "findings.record",
     ]

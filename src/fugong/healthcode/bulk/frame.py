@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pyarrow as pa
 
@@ -94,3 +95,42 @@ def facts_table(persons: Mapping[str, Sequence[Fact]] | Iterable[tuple[str, Sequ
     items = persons.items() if isinstance(persons, Mapping) else persons
     rows = [fact_row(person, seq, fact) for person, facts in items for seq, fact in enumerate(facts)]
     return pa.Table.from_pylist(rows, schema=FACT_SCHEMA)
+
+
+def _instant(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+
+
+def fact_of_row(row: Mapping[str, Any]) -> Fact:
+    """A row of :data:`FACT_SCHEMA` as the fact it stands for (the inverse of :func:`fact_row`; a declaration's
+    list of symptoms is not in the long form and comes back empty)."""
+    on, d1, d2 = day_of(row["on"]), day_of(row["d1"]), day_of(row["d2"])
+    source = row["source"]
+    match row["type"]:
+        case "diagnosis":
+            return Diagnosis(row["kind"], _day(on), d1, source)
+        case "close_contact":
+            return CloseContact(_day(on), d1, source)
+        case "risk_area_stay":
+            end = _day(d2)
+            return RiskAreaStay(row["place"], _day(d1), end, on if on != end else None, row["kind"] == "key", source)
+        case "self_declaration":
+            s, t, c, n = (bool(row[k]) for k in ("symptoms", "travel", "contact", "legal_notice"))
+            return SelfDeclaration(_day(on), s, t, c, n, source=source)
+        case "checkpoint_temperature":
+            return CheckpointTemperature(_instant(row["at"]), row["place"], row["tenths"], source)
+        case "co_location":
+            return CoLocation(row["place"], _instant(row["at"]), _day(on), source)
+        case "false_declaration":
+            return FalseDeclarationFinding(_day(on), source=source)
+        case "isolation":
+            return Isolation(_day(d1), d2, row["kind"] or "home", source)
+        case "checkin":
+            return CheckIn(_day(on), bool(row["symptoms"]), row["tenths"], source)
+    raise ValueError(f"unknown fact type {row['type']!r} in the long form")
+
+
+def _day(day: date | None) -> date:
+    if day is None:
+        raise ValueError("a fact of the long form without its date")
+    return day

@@ -158,8 +158,13 @@ def reevaluate(
     output: Path | None = None,
     spark: Any = None,
     key_areas: tuple[str, ...] = KEY_AREAS,
+    persons: pa.Table | None = None,
 ) -> Reevaluation:
-    """Everyone's colour under ``ruleset`` on ``on`` from the lake's feeds and ``facts`` (from the store)."""
+    """Everyone's colour under ``ruleset`` on ``on`` from the lake's feeds and ``facts`` (from the store).
+
+    ``persons`` (a table with a ``person`` column of pseudonyms) restricts the run to them: the apply step runs
+    each rule set on the registered persons of the counties it is in force for.
+    """
     if engine not in ENGINES:
         raise UnknownEngine(f"engine {engine!r} is not one of {', '.join(ENGINES)}", field="engine")
     started = time.monotonic()
@@ -176,9 +181,12 @@ def reevaluate(
             sql = "SELECT * FROM hc_store_facts"
             if lake_expr is not None:
                 sql = f"SELECT * FROM ({ibis.to_sql(lake_expr, dialect='duckdb')}) UNION ALL {sql}"
+            if persons is not None:
+                con.register("hc_bulk_persons", persons.select(["person"]))
+                sql = f"SELECT * FROM ({sql}) WHERE person IN (SELECT person FROM hc_bulk_persons)"
             result = run_duckdb(con, ruleset, on, sql)
         else:
-            result = _on_spark(spark, settings, tables, lake_expr, extra, ruleset, on)
+            result = _on_spark(spark, settings, tables, lake_expr, extra, ruleset, on, persons)
     counts = {c: 0 for c in ("green", "yellow", "red")}
     for colour in result.column("colour").to_pylist():
         counts[colour] += 1
@@ -202,7 +210,14 @@ def reevaluate(
 
 
 def _on_spark(
-    spark: Any, settings: Settings, tables: dict[str, Any], lake_expr: Any, extra: pa.Table, ruleset: RuleSet, on: date
+    spark: Any,
+    settings: Settings,
+    tables: dict[str, Any],
+    lake_expr: Any,
+    extra: pa.Table,
+    ruleset: RuleSet,
+    on: date,
+    persons: pa.Table | None,
 ) -> pa.Table:
     session = spark or _spark_session()
     lake = get_lake(settings)
@@ -213,7 +228,30 @@ def _on_spark(
     with spark_frame(session, extra) as facts:
         if lake_expr is not None:
             facts = session.sql(str(ibis.to_sql(lake_expr, dialect="pyspark"))).unionByName(facts)
-        return run_spark(session, ruleset, on, facts)
+        if persons is None:
+            return run_spark(session, ruleset, on, facts)
+        with spark_frame(session, persons.select(["person"])) as wanted:
+            return run_spark(session, ruleset, on, facts.join(wanted, "person", "left_semi"))
+
+
+def lake_facts_for(
+    settings: Settings, wanted: pa.Table, registered: pa.Table, key_areas: tuple[str, ...] = KEY_AREAS
+) -> tuple[pa.Table, int]:
+    """The lake's facts of the ``wanted`` persons (long form, in their order), and how many persons the lake has
+    facts of who are not ``registered`` (both tables have a ``person`` column of pseudonyms)."""
+    with _duckdb_lake(settings) as (con, tables, _inputs):
+        if not tables:
+            return facts_table({}), 0
+        sql = ibis.to_sql(lake_facts(tables, key_areas), dialect="duckdb")
+        con.register("hc_wanted", wanted.select(["person"]))
+        con.register("hc_registered", registered.select(["person"]))
+        order = 'person, seq, "on", d1, d2, "at", place'
+        query = f"SELECT * FROM ({sql}) WHERE person IN (SELECT person FROM hc_wanted) ORDER BY {order}"
+        facts = con.sql(query).to_arrow_table()
+        others = con.execute(
+            f"SELECT count(DISTINCT person) FROM ({sql}) WHERE person NOT IN (SELECT person FROM hc_registered)"
+        ).fetchall()
+        return facts, int(others[0][0])
 
 
 def _spark_session() -> Any:

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from fugong.auth import Principal, require_roles
 from fugong.auth.deps import SIGNED_IN, now
 from fugong.geo import load_gazetteer
-from fugong.healthcode import portal, registry
+from fugong.healthcode import findings, portal, registry
 from fugong.healthcode.evidence import MAX_EVIDENCE_BYTES, EvidenceBox
 from fugong.healthcode.rules import RuleBook, load_rulebook
+from fugong.hub.lake import get_lake
 from fugong.hub.pseudonyms import pseudonymiser
 from fugong.web.templating import render
 
@@ -96,6 +97,16 @@ class ProposalIn(BaseModel):
     reason: StrictStr
 
 
+class FindingIn(BaseModel):
+    """An official's finding: its kind, its day (``YYYY-MM-DD``, not in the future), a note, an isolation's place."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: StrictStr
+    on: StrictStr
+    note: StrictStr = ""
+    place: StrictStr = "home"
+
+
 class RejectionIn(BaseModel):
     """An official's rejection and its reason."""
 
@@ -160,6 +171,15 @@ async def appeal(
         upload = portal.Upload(file.filename, file.content_type or "", content)
     box = EvidenceBox.from_settings(request.app.state.settings)
     return portal.file_appeal(session, caller, person_id, evidence, upload, box, now(request))
+
+
+@router.post("/api/healthcode/persons/{person_id}/findings", status_code=201)
+def finding(request: Request, person_id: int, body: FindingIn, caller: Official, session: Db) -> dict[str, Any]:
+    """An official of the person's county records a diagnosis, its clearing, isolation or a false declaration;
+    the person (and for a confirmed case, their contacts) is re-evaluated."""
+    found = findings.Finding(body.kind, findings.day_of(body.on), body.note, body.place)
+    lake = get_lake(request.app.state.settings)
+    return findings.record(session, lake, _rules(request), caller, person_id, found, _today(request))
 
 
 @router.get("/api/healthcode/appeals/{appeal_id}/evidence", response_class=Response)
