@@ -45,6 +45,10 @@ class HcProxy(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+LAKE_COPY = "lake"
+"""``HcFact.source`` of a lake fact the bulk apply copied into the store, so a check-in does not undo its colour."""
+
+
 class HcFact(Base):
     """One fact about a person in its JSON form (see fugong.healthcode.facts), with its source and date."""
 

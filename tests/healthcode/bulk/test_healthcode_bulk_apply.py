@@ -163,3 +163,27 @@ def test_applying_on_spark_stores_the_same_colours(
     assert done.changed == {("none", "red"): 1, ("none", "yellow"): 2, ("none", "green"): 1}
     assert [_colour(store, ids[n]) for n in "ACDE"] == ["red", "yellow", "yellow", "green"]
     assert (done.disagreements, apply(store.session, small_lake, book, ON).colour_changes) == (0, 0)
+
+
+def test_a_check_in_after_the_apply_keeps_the_colour_the_lake_gave(
+    store: Any, small_lake: Settings, book: RuleBook
+) -> None:
+    from fugong.healthcode.models import LAKE_COPY, HcFact
+
+    ids = _register(store, small_lake, {"C": YUECHENG, "E": "330382"})
+    apply(store.session, small_lake, book, ON)
+    assert _colour(store, ids["C"]) == "yellow"  # a stay in a key area, known only to the lake's telecom feed
+
+    def copies() -> list[str]:
+        with store.session() as session:
+            rows = select(HcFact.type).where(HcFact.person_id == ids["C"], HcFact.source == LAKE_COPY)
+            return list(session.scalars(rows))
+
+    assert copies() == ["risk_area_stay"]
+    with store.session() as session:  # the person checks in: re-evaluated from the store's facts
+        service.add_fact(session, ids["C"], CheckIn(ON))
+        service.reevaluate(session, ids["C"], book.for_region(YUECHENG, ON), ON)
+    assert _colour(store, ids["C"]) == "yellow"
+    again = apply(store.session, small_lake, book, ON)
+    assert (again.colour_changes, again.disagreements) == (0, 0)
+    assert copies() == ["risk_area_stay"]  # copied once, and the bulk run does not count it twice

@@ -33,11 +33,12 @@ from fugong.errors import InvalidInput
 from fugong.healthcode import audit
 from fugong.healthcode.bulk.frame import fact_of_row
 from fugong.healthcode.bulk.run import NoFacts, lake_facts_for, reevaluate, store_facts
-from fugong.healthcode.facts import Fact, fact_from_json
-from fugong.healthcode.models import HcFact, HcPerson, HcStatus
+from fugong.healthcode.facts import Fact, fact_as_json, fact_from_json
+from fugong.healthcode.models import LAKE_COPY, HcFact, HcPerson, HcStatus
 from fugong.healthcode.rules import RuleBook, RuleSet
 from fugong.healthcode.status import evaluate
 from fugong.settings import Settings
+from fugong.store import utcnow
 
 BATCH = 1000
 """Persons written per transaction."""
@@ -189,9 +190,13 @@ def _write(session: Session, chunk: list[_Candidate], from_lake: dict[str, list[
     query = select(HcStatus).where(HcStatus.person_id.in_(ids)).options(joinedload(HcStatus.change))
     statuses = {s.person_id: s for s in session.scalars(query)}
     kept: dict[int, list[tuple[Fact, datetime]]] = {}
-    facts = select(HcFact.person_id, HcFact.body, HcFact.recorded_at).where(HcFact.person_id.in_(ids))
-    for pid, body, recorded_at in session.execute(facts.order_by(HcFact.person_id, HcFact.on, HcFact.id)):
-        kept.setdefault(pid, []).append((fact_from_json(json.loads(body)), recorded_at))
+    bodies: dict[int, set[str]] = {}  # every stored fact's JSON, copies of lake facts included
+    facts = select(HcFact.person_id, HcFact.body, HcFact.recorded_at, HcFact.source).where(HcFact.person_id.in_(ids))
+    for pid, body, recorded_at, source in session.execute(facts.order_by(HcFact.person_id, HcFact.on, HcFact.id)):
+        fact = fact_from_json(json.loads(body))
+        bodies.setdefault(pid, set()).add(_key(fact))
+        if source != LAKE_COPY:  # the lake's facts come from the lake below
+            kept.setdefault(pid, []).append((fact, recorded_at))
     evaluations = []
     for c in chunk:
         lake = from_lake.get(c.pseudonym, [])
@@ -204,11 +209,47 @@ def _write(session: Session, chunk: list[_Candidate], from_lake: dict[str, list[
             out.manual_kept += 1
             continue
         evaluations.append((c.person_id, status))
+    _keep_lake_facts(session, [(c, from_lake.get(c.pseudonym, [])) for c in chunk], bodies, {p for p, _ in evaluations})
     for record in audit.apply_evaluations(session, evaluations):
         if record.old_colour != record.new_colour:
             out.changed[(record.old_colour or "none", record.new_colour)] += 1
         else:
             out.dates_only += 1
+
+
+def _key(fact: Fact) -> str:
+    return json.dumps(fact_as_json(fact), sort_keys=True, ensure_ascii=False)
+
+
+def _keep_lake_facts(
+    session: Session, lake: list[tuple[_Candidate, list[Fact]]], stored: dict[int, set[str]], written: set[int]
+) -> None:
+    """Copy into the store the lake facts a newly stored colour rests on (those not there yet), marked ``lake``.
+
+    A check-in re-evaluates the person from the store's facts alone; without these copies it would undo a colour
+    the lake's feeds gave (a stay in a key area, a CDC listing) until the next bulk run. Bulk runs read the lake,
+    not these copies (:data:`fugong.healthcode.models.LAKE_COPY`)."""
+    now = utcnow()
+    for candidate, facts in lake:
+        if candidate.person_id not in written:
+            continue  # an officials' colour that stands: nothing new to rest on
+        there = stored.setdefault(candidate.person_id, set())
+        for fact in facts:
+            key = _key(fact)
+            if key in there:
+                continue
+            there.add(key)
+            session.add(
+                HcFact(
+                    person_id=candidate.person_id,
+                    type=fact_as_json(fact)["type"],
+                    source=LAKE_COPY,
+                    on=fact.on,
+                    body=json.dumps(fact_as_json(fact), ensure_ascii=False),
+                    recorded_at=now,
+                )
+            )
+    session.flush()
 
 
 def _newer(stored: HcStatus, lake: list[Fact], mine: list[tuple[Fact, datetime]]) -> bool:

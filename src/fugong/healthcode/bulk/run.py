@@ -32,7 +32,7 @@ from fugong.healthcode.bulk.engine import run_duckdb, run_spark, spark_frame
 from fugong.healthcode.bulk.frame import facts_table
 from fugong.healthcode.bulk.sources import FEEDS, KEY_AREAS, lake_facts
 from fugong.healthcode.facts import fact_from_json
-from fugong.healthcode.models import HcFact, HcPerson
+from fugong.healthcode.models import LAKE_COPY, HcFact, HcPerson
 from fugong.healthcode.rules import RuleSet
 from fugong.healthcode.status import evaluate
 from fugong.hub.lake import Version, get_lake, scan_sql
@@ -96,6 +96,7 @@ class Reevaluation:
 def store_facts(session: Session) -> pa.Table:
     """Every fact of the operational store (check-ins, declarations, officials' findings…) by pseudonym."""
     query = select(HcPerson.pseudonym, HcFact.body).join(HcPerson, HcPerson.id == HcFact.person_id)
+    query = query.where(HcFact.source != LAKE_COPY)  # the lake's own facts, kept for check-ins: read from the lake
     persons: dict[str, list[Any]] = {}
     for pseudonym, body in session.execute(query.order_by(HcFact.person_id, HcFact.on, HcFact.id)):
         persons.setdefault(pseudonym, []).append(fact_from_json(json.loads(body)))
