@@ -11,6 +11,10 @@ the answer arrives, for ``--seconds``. Each scan has a new scan id, except a sha
 an already answered scan id (what a gate does when an answer is lost). The baseline, measured in the same run
 with the same server and load, is ``GET /healthz`` (no database, no signature). Afterwards the scans in the
 database are counted against the answers: every answered scan id must be there once (zero lost, zero duplicated).
+
+Other jobs share the machine, so requests per second swing with the load average; each run also reports the CPU
+time spent per request by the server processes, by the load generator, and by the PostgreSQL backends of the
+bench database (those connected at the start and end of the run: a lower bound), which depend far less on it.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import psutil
 import sqlalchemy as sa
 
 GOAL_RPS = 500
@@ -51,6 +56,9 @@ class Load:
     replayed: int = 0
     retried: int = 0
     admitted: int = 0
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
+    database_cpu: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -130,20 +138,66 @@ def _generate(port: int, job: dict[str, Any], connections: int, seconds: float, 
         deadline = time.perf_counter() + seconds
         await asyncio.gather(*(_connection(port, job, deadline, i, load) for i in range(connections)))
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     asyncio.run(run())
     load.seconds = time.perf_counter() - started
+    load.client_cpu = time.process_time() - cpu
     out.put(load.__dict__)
 
 
-def _load(port: int, job: dict[str, Any], connections: int, seconds: float) -> Load:
+def _cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
+    """User and system CPU seconds of each process still running, by process id."""
+    found = {}
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        found[process.pid] = times.user + times.system
+    return found
+
+
+def _server_processes(server: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    main = psutil.Process(server.pid)
+    return [main, *main.children(recursive=True)]
+
+
+def _backend_processes(admin: sa.Engine, database: str) -> list[psutil.Process]:
+    with admin.connect() as conn:
+        query = sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :db")
+        pids: list[int] = list(conn.execute(query, {"db": database}).scalars())
+    return [psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)]
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two readings (a process that started in between counts from zero)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def _load(
+    port: int,
+    job: dict[str, Any],
+    connections: int,
+    seconds: float,
+    server: subprocess.Popen[bytes] | None = None,
+    admin: sa.Engine | None = None,
+    database: str = "",
+) -> Load:
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     process = context.Process(target=_generate, args=(port, job, connections, seconds, out))
+    servers = _server_processes(server) if server is not None else []
+    backends = _backend_processes(admin, database) if admin is not None else []
+    server_before, backends_before = _cpu_seconds(servers), _cpu_seconds(backends)
     process.start()
     found = out.get(timeout=seconds + 120)
     process.join()
-    return Load(**found)
+    load = Load(**found)
+    load.server_cpu = _spent(server_before, _cpu_seconds(servers))
+    if admin is not None:
+        backends = list({p.pid: p for p in [*backends, *_backend_processes(admin, database)]}.values())
+        load.database_cpu = _spent(backends_before, _cpu_seconds(backends))
+    return load
 
 
 def _seed(settings: Any, persons: int) -> tuple[str, list[str]]:
@@ -179,9 +233,12 @@ def _seed(settings: Any, persons: int) -> tuple[str, list[str]]:
 
 
 def _report(name: str, load: Load) -> None:
+    per = 1000 / load.requests if load.requests else float("nan")
     print(
         f"{name:<22} {load.rps:>8,.0f} req/s   p50 {load.percentile(0.5):6.1f} ms   p99 {load.percentile(0.99):6.1f} ms"
-        f"   {load.requests:,} requests, statuses {dict(sorted(load.statuses.items()))}"
+        f"   {load.requests:,} requests, statuses {dict(sorted(load.statuses.items()))}\n"
+        f"{'':<22} CPU per request: server {load.server_cpu * per:.2f} ms, "
+        f"PostgreSQL >= {load.database_cpu * per:.2f} ms, load generator {load.client_cpu * per:.2f} ms"
     )
 
 
@@ -253,8 +310,8 @@ def main() -> int:
             )
             job = {"kind": "scan", "codes": codes, "token": token, "retries": args.retries, "prefix": "b"}
             _load(port, {**job, "prefix": "w", "retries": 0.0}, 4, 1.0)  # warm up
-            baseline = _load(port, {"kind": "healthz"}, args.connections, args.seconds)
-            scans = _load(port, job, args.connections, args.seconds)
+            baseline = _load(port, {"kind": "healthz"}, args.connections, args.seconds, server, admin, name)
+            scans = _load(port, job, args.connections, args.seconds, server, admin, name)
             _report("GET /healthz (baseline)", baseline)
             _report("POST /api/gate/scans", scans)
             server.terminate()
@@ -281,7 +338,11 @@ def main() -> int:
             f"({scans.retried:,} retries answered from the record: {scans.replayed:,}); "
             f"lost {lost}, duplicated {duplicated}, recorded but unanswered {unanswered}; admitted {scans.admitted:,}"
         )
-        print(f"ratio to the baseline: {scans.rps / baseline.rps:.2f} of GET /healthz's requests/s")
+        cpu_ratio = (scans.server_cpu / scans.requests) / (baseline.server_cpu / baseline.requests)
+        print(
+            f"ratio to the baseline: {scans.rps / baseline.rps:.2f} of GET /healthz's requests/s; "
+            f"server CPU per request {cpu_ratio:.1f} times GET /healthz's"
+        )
         met = scans.rps >= GOAL_RPS and scans.percentile(0.99) <= GOAL_P99_MS and lost == 0 and duplicated == 0
         print(
             f"goal (>= {GOAL_RPS} req/s, p99 <= {GOAL_P99_MS:g} ms, zero lost or duplicated): "

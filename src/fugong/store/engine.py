@@ -22,9 +22,10 @@ from fugong.settings import Settings
 from fugong.store.types import FieldCipher, bind_cipher
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 15
-# PostgreSQL connections are kept open for this many requests at once per process, and up to twice as many more
-# for a burst; a connection returned above the kept number is closed, and opening one costs more than a query.
-POSTGRES_POOL_SIZE = 10
+# PostgreSQL connections kept open per process, and how many more a burst may open. A connection returned above
+# the kept number is closed, and opening one costs more than a scan's queries: the kept number covers a server
+# process's usual concurrent requests (SQLAlchemy's default of 5 made the gate bench open 200 connections in 10 s).
+POSTGRES_POOL_SIZE = 20
 POSTGRES_POOL_OVERFLOW = 20
 # No ping before each checkout (a round trip per request): a connection the server has dropped fails the one
 # request that meets it and the process reconnects all of them; connections are renewed every half hour.

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from fugong.auth import undeclared_routes
+from fugong.auth.deps import token_cache
+from fugong.auth.models import ApiToken
+from fugong.auth.tokens import DEFAULT_DAYS, KEEP_SECONDS, revoke_token
 from fugong.healthcode import audit, registry
 from fugong.healthcode.credentials.qr import make_qr
 from fugong.healthcode.gate.authority import Authority
@@ -22,6 +26,7 @@ from fugong.healthcode.gate.models import GateScan
 from fugong.healthcode.models import HcPerson
 from fugong.hub.pseudonyms import pseudonymiser
 from fugong.settings import Settings, get_settings
+from fugong.store import utcnow
 
 from .conftest import XIHU, id_number
 
@@ -208,6 +213,38 @@ def test_bad_scan_requests_get_one_clear_error(web: Web) -> None:
         json={"place_id": "NOPE", "scan_id": "bad-req-0003", "temperature": 36.5, "code": "FG1:x"},
     )
     assert (place.status_code, place.json()["error"]) == (404, "unknown_place")
+
+
+def test_a_guard_token_revoked_in_the_app_is_refused_at_the_next_scan(web: Web) -> None:
+    guard = web.token("menwei", "checkpoint")
+    code = web.code(web.person(4, "green", account="wang"))
+    assert _scan(web, guard, scan_id="kept-0001", temperature=36.5, code=code).status_code == 200
+    with web.app.state.store.session() as session:  # as DELETE /api/auth/tokens/{id} does
+        revoke_token(session, session.scalars(select(ApiToken)).one(), now=utcnow())
+    refused = _scan(web, guard, scan_id="kept-0002", temperature=36.5, code=code)
+    assert (refused.status_code, refused.json()["detail"]) == (401, "the API token 'tests' was revoked")
+
+
+def test_a_guard_token_revoked_elsewhere_stops_working_within_the_keep_time(web: Web) -> None:
+    guard = web.token("menwei", "checkpoint")
+    code = web.code(web.person(5, "green", account="wang"))
+    assert _scan(web, guard, scan_id="kept-0003", temperature=36.5, code=code).status_code == 200
+    with web.app.state.store.engine.begin() as connection:  # another process, e.g. the CLI, past this one's ORM
+        connection.execute(update(ApiToken.__table__).values(revoked_at=utcnow()))
+    assert _scan(web, guard, scan_id="kept-0004", temperature=36.5, code=code).status_code == 200  # still kept
+    token_cache(web.app.state.store).clock = lambda: time.monotonic() + KEEP_SECONDS
+    refused = _scan(web, guard, scan_id="kept-0005", temperature=36.5, code=code)
+    assert (refused.status_code, refused.json()["detail"]) == (401, "the API token 'tests' was revoked")
+
+
+def test_a_kept_guard_token_still_expires_on_time(web: Web) -> None:
+    guard = web.token("menwei", "checkpoint")
+    code = web.code(web.person(6, "green", account="wang"))
+    assert _scan(web, guard, scan_id="kept-0006", temperature=36.5, code=code).status_code == 200
+    web.app.state.clock = lambda: utcnow() + timedelta(days=DEFAULT_DAYS, minutes=1)
+    expired = _scan(web, guard, scan_id="kept-0007", temperature=36.5, code=code)
+    assert expired.status_code == 401
+    assert expired.json()["detail"].startswith("the API token 'tests' expired on ")
 
 
 def test_the_gate_page_is_for_gate_staff(web: Web) -> None:

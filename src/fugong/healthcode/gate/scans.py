@@ -11,12 +11,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from fugong.auth.principal import Principal
 from fugong.errors import InvalidInput
@@ -240,15 +242,22 @@ def record_scan(
     return ScanOutcome(GateScan(**values), said, extra=extra)
 
 
+@cache
+def _insert_statement(dialect: str) -> ReturningInsert[int]:
+    # Built once per dialect (composing it costs more than running it); the values come with each execution.
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(Table, GateScan.__table__)
+    return insert(table).on_conflict_do_nothing(index_elements=["scan_id"]).returning(table.c.id)
+
+
 def _insert_once(session: Session, values: dict[str, Any]) -> bool:
     """Insert a scan unless its scan id is already recorded (one statement); False if it was.
 
     A place id that does not exist breaks the foreign key: that is the unknown place.
     """
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(GateScan).values(**values).on_conflict_do_nothing(index_elements=["scan_id"])
+    statement = _insert_statement(session.get_bind().dialect.name)
     try:
-        result = session.execute(statement.returning(GateScan.id))
+        result = session.connection().execute(statement, values)
     except IntegrityError:
         raise UnknownPlace(
             f"no checkpoint place {values['place_id']!r}: import the places or ask an admin", field="place_id"

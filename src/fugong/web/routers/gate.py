@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -20,7 +21,7 @@ from fugong.healthcode.gate.places import create_place, import_from_lake, list_p
 from fugong.healthcode.gate.scans import ScanRequest, record_scan, scan_counts
 from fugong.hub.pseudonyms import pseudonymiser
 from fugong.settings import Settings
-from fugong.store.deps import DbSession
+from fugong.store.deps import DbSession, request_store
 from fugong.web.i18n import current_locale, gettext
 from fugong.web.templating import render
 
@@ -28,6 +29,11 @@ router = APIRouter(tags=["gate"])
 Guard = Annotated[Principal, Depends(require_roles(Role.checkpoint))]
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
 MAX_SYNC = 500
+# At most this many scans of one server process run at once; the others wait their turn asleep. More threads
+# only contend for the interpreter lock and the cores, and each scan then costs more CPU (measured in
+# docs/healthcode-credentials.md, "Load benchmark").
+CONCURRENT_SCANS = 4
+_scanning = threading.BoundedSemaphore(CONCURRENT_SCANS)
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -111,9 +117,12 @@ def import_places(request: Request, session: DbSession, _: Admin) -> dict[str, A
 
 
 @router.post("/api/gate/scans")
-def scan(request: Request, session: DbSession, guard: Guard, body: ScanIn) -> dict[str, Any]:
+def scan(request: Request, guard: Guard, body: ScanIn) -> dict[str, Any]:
     """Decide one scan (admit only a valid, current green code below 37.3 °C) and record it exactly once."""
-    return _scan(request, session, guard, body)
+    # The unit of work is opened here rather than by DbSession: the busiest endpoint then needs one worker thread
+    # per request instead of three. It is committed before the answer is sent, as with DbSession.
+    with _scanning, request_store(request).session() as session:
+        return _scan(request, session, guard, body)
 
 
 @router.post("/api/gate/scans/sync")
