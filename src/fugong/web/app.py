@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import fugong
@@ -38,16 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_metrics(app)
 
-    @app.middleware("http")
-    async def language(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        i18n.set_locale(
-            i18n.negotiate(
-                request.query_params.get("lang"),
-                request.cookies.get(i18n.LANGUAGE_COOKIE),
-                settings.default_locale,
-            )
-        )
-        return await call_next(request)
+    app.add_middleware(i18n.LanguageMiddleware, default=settings.default_locale)
 
     app.state.store = Store.from_settings(settings)
     install_sessions(app, settings)

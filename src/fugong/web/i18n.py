@@ -1,7 +1,7 @@
 """Languages of the pages: Chinese source strings, English from Babel message catalogs.
 
 Each app may ship its own ``locale/<lang>/LC_MESSAGES/<app>.po``; all catalogs of a language are merged. The
-language of a request comes from ``?lang=``, then the ``fugong_lang`` cookie, then Accept-Language, then settings.
+language of a request comes from ``?lang=``, then the ``fugong_lang`` cookie, then the settings' default (Chinese).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 LOCALES = ("zh_CN", "en")
 LANGUAGE_COOKIE = "fugong_lang"
@@ -53,6 +55,20 @@ def negotiate(query: str | None, cookie: str | None, default: str) -> str:
 def set_locale(locale: str) -> None:
     """Make ``locale`` the language of the current request."""
     _current_locale.set(locale)
+
+
+class LanguageMiddleware:
+    """ASGI middleware setting each request's language: ``?lang=``, then the language cookie, then ``default``."""
+
+    def __init__(self, app: ASGIApp, default: str) -> None:
+        self.app = app
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            set_locale(negotiate(request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE), self.default))
+        await self.app(scope, receive, send)
 
 
 def current_locale() -> str:
