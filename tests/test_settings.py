@@ -88,6 +88,18 @@ def test_unset_keys_are_made_once_and_private(clean_env: Path, tmp_path: Path, m
     assert Settings().key("session") != first
 
 
+def test_many_first_uses_at_once_agree_on_one_key(clean_env: Path, tmp_path: Path) -> None:
+    """A fresh install's first requests arrive together: none fails, and all of them get the same key."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings = Settings(data_dir=tmp_path / "var")
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        keys = list(pool.map(lambda _: settings.key("pseudonym"), range(64)))
+    assert len(set(keys)) == 1
+    assert len(keys[0]) >= 32
+    assert [p.name for p in (tmp_path / "var" / "keys").iterdir()] == ["pseudonym"]  # no temporary file left
+
+
 def test_unknown_key_name_is_refused(clean_env: Path) -> None:
     with pytest.raises(ValueError, match="unknown key"):
         Settings().key("master")

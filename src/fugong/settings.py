@@ -7,8 +7,10 @@ production install sets them from its secret store.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -100,11 +102,24 @@ class Settings(BaseSettings):
             return configured.get_secret_value().encode()
         path = self.data_dir / "keys" / name
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_urlsafe(32))
+            _make_key(path)
         return path.read_text().strip().encode()
+
+
+def _make_key(path: Path) -> None:
+    """Write a new random key to ``path`` unless another process or thread got there first.
+
+    The key is written whole to a private temporary file and then linked into place, so a reader never sees a
+    half-written key, and of several first requests at once exactly one key wins; the others use it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32))
+        with contextlib.suppress(FileExistsError):  # another one won: its key is the key
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
 
 
 @lru_cache(maxsize=1)
