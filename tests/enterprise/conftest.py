@@ -156,7 +156,7 @@ def clean_masks(world: World) -> int:
 
     ids = green_employees(world, world.masks, 3)
     with world.store.session() as session:
-        whitelist.add(session, world.official, world.masks, "epidemic_supplies", NOW)
+        whitelist.add(session, world.official, world.masks, "epidemic_supplies", "口罩生产保供", NOW)
         content = world.content(
             workforce_total=300,
             workforce_returning=3,

@@ -1,4 +1,4 @@
-"""Declare → review → approve in a real browser: the firm's clerk declares, the county official approves."""
+"""Declare → return → fix → resubmit → approve in a real browser: the firm's clerk and the county official."""
 
 from __future__ import annotations
 
@@ -52,7 +52,9 @@ def _sign_in(page: Any, username: str) -> None:
     page.get_by_role("button", name="登录").click()
 
 
-def test_declare_review_approve(browser: Any, platform: Settings, live_server: str, artifacts: Path) -> None:
+def test_declare_return_fix_resubmit_approve(
+    browser: Any, platform: Settings, live_server: str, artifacts: Path
+) -> None:
     errors: list[str] = []
     clerk = browser.new_context(viewport={"width": 1100, "height": 1400}).new_page()
     clerk.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -93,11 +95,32 @@ def test_declare_review_approve(browser: Any, platform: Settings, live_server: s
     assert official.locator("#precheck li[data-check=power]").inner_text().endswith("no power data（暂无电力数据）")
     official.get_by_role("button", name="开始审核").click()
     assert official.locator("#state").get_attribute("data-state") == "under_review"
-    official.get_by_role("button", name="批准", exact=True).click()
-    assert official.locator("#state").get_attribute("data-state") == "approved"
-    assert "wenzhou" in official.locator("#history").inner_text()
-    official.screenshot(path=str(artifacts / "enterprise-review-zh.png"), full_page=True)
+    official.fill("#reason", "口罩储备不足30天，请补充后重新提交")
+    official.get_by_role("button", name="退回修改").click()
+    assert official.locator("#state").get_attribute("data-state") == "returned"
 
     clerk.reload()
+    clerk.locator("#declarations tr[data-state=returned]").get_by_role("link", name="修改后重新提交").click()
+    assert "口罩储备不足30天" in clerk.locator("#reason").inner_text()  # the official's reason, on the firm's page
+    assert clerk.locator("#precheck li[data-check=county_risk]").count() == 1
+    resubmit = clerk.locator("#resubmit")
+    assert resubmit.locator("[name=responsible_person]").input_value() == "王建国"
+    resubmit.locator("[name=mask_stock_days]").fill("30")
+    resubmit.get_by_role("button", name="重新提交").click()
+    assert clerk.locator("#state").get_attribute("data-state") == "submitted"
+    assert clerk.locator("#resubmit").count() == 0
+    clerk.screenshot(path=str(artifacts / "enterprise-declaration-zh.png"), full_page=True)
+
+    official.reload()
+    official.get_by_role("button", name="开始审核").click()
+    official.get_by_role("button", name="批准", exact=True).click()
+    assert official.locator("#state").get_attribute("data-state") == "approved"
+    history = official.locator("#history").inner_text()
+    assert "wenzhou" in history
+    assert "口罩储备不足30天" in history
+    assert official.locator("#history li[data-to=submitted]").count() == 2
+    official.screenshot(path=str(artifacts / "enterprise-review-zh.png"), full_page=True)
+
+    clerk.goto(f"{live_server}/enterprise")
     assert clerk.locator("#declarations tr[data-state=approved] .state").inner_text() == "已批准"
     assert errors == []

@@ -65,7 +65,11 @@ def test_the_demo_makes_declarations_in_every_state_once(province: Settings) -> 
     assert '"added": 0' in synced.output
     suspended = runner.invoke(app, ["enterprise", "suspend"])
     assert suspended.exit_code == 0, suspended.output
-    assert "cdc_cases@" in suspended.output
+    first = json.loads(suspended.output)
+    assert first["source"].startswith("cdc_cases@")
+    assert set(first) == {"suspended", "resumed", "source", "day", "counties"}
+    again = json.loads(runner.invoke(app, ["enterprise", "suspend"]).output)
+    assert (again["suspended"], again["resumed"]) == ([], [])  # the same grading twice: nothing more to do
     tasks = runner.invoke(app, ["enterprise", "supplier-tasks"])
     assert tasks.exit_code == 0, tasks.output
     shortfall = runner.invoke(app, ["enterprise", "shortfall-tasks"])

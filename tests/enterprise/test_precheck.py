@@ -62,7 +62,7 @@ def test_health_codes_of_the_declared_employees(world: World) -> None:
 
 def test_white_list_and_power_activity(world: World) -> None:
     with world.store.session() as session:
-        whitelist.add(session, world.official, world.valves, "key_project", NOW)
+        whitelist.add(session, world.official, world.valves, "key_project", "重点项目配套", NOW)
         enterprise = world.enterprise(session, world.valves)
         power = PowerActivity({enterprise.enterprise_key: True}, "grid_readings@v2-test on 2020-02-09", True)
         result = precheck.run(session, enterprise, world.content(), CountyColours(), power)

@@ -110,20 +110,18 @@ def test_binding_by_credit_code(web: Any) -> None:
 
 def test_white_list_and_service_tasks(web: Any, world: Any) -> None:
     official = web.headers["wenzhou"]
-    listed = web.client.post(
-        "/api/enterprise/whitelist",
-        json={"enterprise_id": world.masks, "category": "epidemic_supplies"},
-        headers=official,
-    )
+    entry = {"enterprise_id": world.masks, "category": "epidemic_supplies", "reason": "口罩生产保供"}
+    no_reason = web.client.post("/api/enterprise/whitelist", json={**entry, "reason": ""}, headers=official)
+    assert (no_reason.status_code, no_reason.json()["field"]) == (422, "reason")
+    listed = web.client.post("/api/enterprise/whitelist", json=entry, headers=official)
     assert listed.status_code == 201, listed.text
-    twice = web.client.post(
-        "/api/enterprise/whitelist",
-        json={"enterprise_id": world.masks, "category": "epidemic_supplies"},
-        headers=official,
-    )
+    assert listed.json()["reason"] == "口罩生产保供"
+    twice = web.client.post("/api/enterprise/whitelist", json=entry, headers=official)
     assert twice.status_code == 409
     elsewhere = web.client.post(
-        "/api/enterprise/whitelist", json={"enterprise_id": world.tea, "category": "export"}, headers=official
+        "/api/enterprise/whitelist",
+        json={"enterprise_id": world.tea, "category": "export", "reason": "外贸"},
+        headers=official,
     )
     assert elsewhere.status_code == 403
     assert [w["name"] for w in web.client.get("/api/enterprise/whitelist", headers=official).json()] == [
@@ -138,7 +136,7 @@ def test_white_list_and_service_tasks(web: Any, world: Any) -> None:
     assert made.status_code == 201, made.text
     task = made.json()
     assigned = web.client.post(
-        f"/api/enterprise/tasks/{task['id']}/assign", json={"assignee": "wenzhou"}, headers=official
+        f"/api/enterprise/tasks/{task['id']}/assign", json={"assignee": "wenzhou", "note": "本周内"}, headers=official
     )
     assert assigned.json()["state"] == "assigned"
     no_note = web.client.post(f"/api/enterprise/tasks/{task['id']}/complete", json={"note": ""}, headers=official)
@@ -147,6 +145,18 @@ def test_white_list_and_service_tasks(web: Any, world: Any) -> None:
     assert done.json()["state"] == "done"
     province = web.client.get("/api/enterprise/tasks", headers=web.headers["fenxi"]).json()
     assert [t["state"] for t in province] == ["done"]
+    logged = web.client.get("/api/enterprise/tasks", params={"history": "true"}, headers=official).json()
+    assert [(h["to"], h["note"]) for h in logged[0]["history"]] == [
+        ("open", None),
+        ("assigned", "本周内"),
+        ("done", "已协调"),
+    ]
+
+    removed = web.client.delete(
+        f"/api/enterprise/whitelist/{world.masks}", params={"reason": "已转产"}, headers=official
+    )
+    assert removed.json() == {"enterprise_id": world.masks, "removed_by": "wenzhou", "reason": "已转产"}
+    assert web.client.get("/api/enterprise/whitelist", headers=official).json() == []
     hangzhou = web.client.get("/api/enterprise/tasks", headers=web.headers["hangzhou"]).json()
     assert hangzhou == []
 

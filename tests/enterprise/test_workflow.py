@@ -176,9 +176,10 @@ def test_two_officials_racing_in_threads_exactly_one_wins(world: World) -> None:
     assert _state(world, declaration_id) == workflow.DECISIONS[winner]
 
 
-def test_a_white_listed_firm_with_a_clean_precheck_is_approved_automatically(world: World) -> None:
+def test_a_white_listed_firm_without_an_employee_list_waits_for_review(world: World) -> None:
+    # The clean case is approved automatically (test_auto_approval_is_audited); this one is not clean.
     with world.store.session() as session:
-        whitelist.add(session, world.official, world.masks, "epidemic_supplies", NOW)
+        whitelist.add(session, world.official, world.masks, "epidemic_supplies", "口罩生产保供", NOW)
     declaration_id, _ = _submit(
         world,
         world.masks,
@@ -206,29 +207,85 @@ def test_auto_approval_is_audited(world: World, clean_masks: int) -> None:
 def test_a_firm_not_on_the_white_list_waits_for_review_even_when_clean(world: World, clean_masks: int) -> None:
     assert clean_masks  # the white-listed one was approved; take it off and declare again
     with world.store.session() as session:
-        whitelist.remove(session, world.official, world.masks, NOW)
+        whitelist.remove(session, world.official, world.masks, "已恢复正常生产", NOW)
         enterprise = world.enterprise(session, world.masks)
         content = workflow.content_of(workflow.get(session, clean_masks))
         d = workflow.submit(session, enterprise, content, "again-0001", "factory", NOW, GREEN)
         assert d.state == "submitted"
 
 
-def test_approved_declarations_are_suspended_when_their_county_turns_red(world: World, clean_masks: int) -> None:
+RED = CountyColours({YUEQING: "red", RUIAN: "green", XIHU: "green"}, date(2020, 2, 11), "cdc_cases@v2")
+CALM = CountyColours({YUEQING: "yellow", RUIAN: "green", XIHU: "green"}, date(2020, 2, 14), "cdc_cases@v3")
+
+
+def _approved(world: World) -> int:
     declaration_id, version = _claimed(world)
     with world.store.session() as session:
         workflow.decide(session, world.official, declaration_id, version, "approve", None, NOW)
-        assert workflow.suspend_red_counties(session, GREEN.colours, NOW) == []  # a map without red: nothing
-    colours = CountyColours({YUEQING: "red", RUIAN: "green", XIHU: "green"}, date(2020, 2, 11), "cdc_cases@v2")
+    return declaration_id
+
+
+def _notices(world: World, declaration_id: int) -> list[str]:
     with world.store.session() as session:
-        suspended = workflow.suspend_red_counties(session, colours, NOW)
-    assert sorted(suspended) == sorted([clean_masks, declaration_id])
+        query = select(EntNotice.text).where(EntNotice.declaration_id == declaration_id).order_by(EntNotice.id)
+        return list(session.scalars(query))
+
+
+def test_approved_declarations_are_suspended_when_their_county_turns_red(world: World, clean_masks: int) -> None:
+    declaration_id = _approved(world)
+    with world.store.session() as session:
+        assert workflow.sync_with_colours(session, GREEN.colours, NOW) == workflow.ColourSync([], [])
+        suspended = workflow.sync_with_colours(session, RED, NOW)
+    assert sorted(suspended.suspended) == sorted([clean_masks, declaration_id])
+    assert suspended.resumed == []
     assert _state(world, declaration_id) == "suspended"
+    assert "高风险" in _notices(world, declaration_id)[0]
     with world.store.session() as session:
-        notices = list(session.scalars(select(EntNotice).where(EntNotice.declaration_id == declaration_id)))
-        assert "高风险" in notices[0].text
-        assert workflow.history(session, declaration_id)[-1].automatic
-        again = workflow.suspend_red_counties(session, colours, NOW)
-    assert again == []
+        last = workflow.history(session, declaration_id)[-1]
+        assert (last.from_state, last.to_state, last.actor, last.automatic) == ("approved", "suspended", "system", True)
+        assert "cdc_cases@v2" in (last.reason or "")
+        assert workflow.sync_with_colours(session, RED, NOW) == workflow.ColourSync([], [])  # idempotent
+
+
+def test_suspended_declarations_resume_when_their_county_is_no_longer_red(world: World) -> None:
+    declaration_id = _approved(world)
+    with world.store.session() as session:
+        workflow.sync_with_colours(session, RED, NOW)
+    later = NOW + timedelta(days=3)
+    with world.store.session() as session:
+        resumed = workflow.sync_with_colours(session, CALM, later)
+    assert resumed == workflow.ColourSync([], [declaration_id])
+    assert _state(world, declaration_id) == "approved"
+    notices = _notices(world, declaration_id)
+    assert len(notices) == 2
+    assert "恢复复工" in notices[1]
+    assert "黄色" in notices[1]
+    with world.store.session() as session:
+        log = workflow.history(session, declaration_id)
+        assert [(c.from_state, c.to_state) for c in log][-2:] == [("approved", "suspended"), ("suspended", "approved")]
+        assert log[-1].automatic
+        assert "cdc_cases@v3" in (log[-1].reason or "")
+        assert workflow.sync_with_colours(session, CALM, later) == workflow.ColourSync([], [])  # idempotent
+    assert len(_notices(world, declaration_id)) == 2
+
+
+def test_a_county_without_a_colour_stays_suspended(world: World) -> None:
+    declaration_id = _approved(world)
+    with world.store.session() as session:
+        workflow.sync_with_colours(session, RED, NOW)
+        assert workflow.sync_with_colours(session, CountyColours(), NOW).resumed == []  # no case data
+        unknown = CountyColours({XIHU: "green"}, date(2020, 2, 14), "cdc_cases@v3")  # Yueqing not graded
+        assert workflow.sync_with_colours(session, unknown, NOW).resumed == []
+    assert _state(world, declaration_id) == "suspended"
+
+
+def test_a_sync_limited_to_some_counties_leaves_the_others(world: World) -> None:
+    declaration_id = _approved(world)
+    with world.store.session() as session:
+        assert workflow.sync_with_colours(session, RED, NOW, [XIHU]) == workflow.ColourSync([], [])
+    assert _state(world, declaration_id) == "approved"
+    with world.store.session() as session:
+        assert workflow.sync_with_colours(session, RED, NOW, [YUEQING]).suspended == [declaration_id]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""``fugong enterprise``: the register from the lake, suspensions in red counties, supplier tasks, the template."""
+"""``fugong enterprise``: the register from the lake, suspensions synced with the county colours, tasks, template."""
 
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ def sync_registry() -> None:
 
 @app.command()
 def suspend() -> None:
-    """Suspend approved declarations in counties the lake's current risk grading shows red."""
+    """Sync with the lake's current risk grading: suspend in red counties, resume where no longer red."""
     with unit_of_work(get_settings()) as session:
-        outcome = service.suspend(session, get_settings(), utcnow())
+        outcome = service.sync_colours(session, get_settings(), None, utcnow())
     typer.echo(json.dumps(outcome, ensure_ascii=False))
 
 

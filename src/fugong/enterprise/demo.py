@@ -94,10 +94,10 @@ def _declarations(session: Session, settings: Settings, firms: list[EntEnterpris
             d = workflow.decide(session, official, d.id, d.version, decision[goal], reason, now)
         if goal == "suspended":
             red = CountyColours({d.county_code: "red"}, colours.day, f"demo: {d.county_code} shown red")
-            workflow.suspend_red_counties(session, red, now)
+            workflow.sync_with_colours(session, red, now, [d.county_code])
         states.append(d.state)
     listed = firms[len(PLAN)]
-    whitelist.add(session, official, listed.id, "daily_necessities", now)
+    whitelist.add(session, official, listed.id, "daily_necessities", "演示：生活必需品保供企业", now)
     auto = workflow.submit(
         session, listed, parse_content(_form(today, 40), pseudonyms, now), "demo-auto", "demo", now, context
     )

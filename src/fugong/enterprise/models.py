@@ -140,8 +140,10 @@ class EntWhitelistEntry(Base):
     category: Mapped[str] = mapped_column(String(20))
     added_by: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was listed (None for entries made before 0008)
     removed_by: Mapped[str | None] = mapped_column(String(64))
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class EntEmployee(Base):
@@ -196,15 +198,33 @@ class EntServiceTask(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class EntTaskChange(Base):
+    """One change of a service task's state (opened, assigned, done), by whom, when and with what note; append-only."""
+
+    __tablename__ = "ent_task_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("ent_service_tasks.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    from_state: Mapped[str | None] = mapped_column(String(10))
+    to_state: Mapped[str] = mapped_column(String(10))
+    actor: Mapped[str] = mapped_column(String(64))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 class StateLogImmutable(Forbidden):
-    """The declarations' state log is append-only."""
+    """The declarations' state log (and the service tasks' log) is append-only."""
 
     code = "state_log_immutable"
 
 
-def _refuse(_mapper: Any, _connection: Any, target: EntStateChange) -> None:
-    raise StateLogImmutable(f"state change {target.id} cannot be changed or deleted: the state log is append-only")
+def _refuse(_mapper: Any, _connection: Any, target: EntStateChange | EntTaskChange) -> None:
+    raise StateLogImmutable(
+        f"{target.__tablename__} row {target.id} cannot be changed or deleted: the log is append-only"
+    )
 
 
-event.listen(EntStateChange, "before_update", _refuse)
-event.listen(EntStateChange, "before_delete", _refuse)
+for _log in (EntStateChange, EntTaskChange):
+    event.listen(_log, "before_update", _refuse)
+    event.listen(_log, "before_delete", _refuse)

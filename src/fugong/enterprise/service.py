@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -11,13 +13,14 @@ from sqlalchemy.orm import Session, load_only
 
 from fugong.auth.principal import Principal
 from fugong.auth.roles import Role
-from fugong.enterprise import registry, workflow
-from fugong.enterprise.content import parse_content
+from fugong.enterprise import registry, whitelist, workflow
+from fugong.enterprise.content import DeclarationContent, parse_content
 from fugong.enterprise.models import EntDeclaration, EntEnterprise, EntNotice
 from fugong.enterprise.priority import default_rule
 from fugong.enterprise.signals import lake_colours, lake_power
 from fugong.enterprise.workflow import ReviewContext
-from fugong.errors import Forbidden
+from fugong.errors import Forbidden, InvalidInput
+from fugong.geo import UnknownDivision, load_gazetteer
 from fugong.hub.pseudonyms import pseudonymiser
 from fugong.settings import Settings
 
@@ -140,11 +143,23 @@ def submit_existing(
     """Submit a saved draft, or resubmit a returned declaration with its changes."""
     enterprise = registry.enterprise_of(session, principal)
     content = parse_content(data, pseudonymiser(settings), now) if data else None
+    if content is not None:
+        content = _keep_supplier_keys(content, workflow.get(session, declaration_id))
     context = review_context(settings, now)
     d = workflow.submit_existing(
         session, enterprise, declaration_id, version, content, principal.username, now, context
     )
     return detail(session, d, now)
+
+
+def _keep_supplier_keys(content: DeclarationContent, d: EntDeclaration) -> DeclarationContent:
+    """A supplier given again without its credit code keeps the key it had under the same name and county."""
+    known = {(s["name"], s["county_code"]): s.get("enterprise_key") for s in json.loads(d.suppliers)}
+    suppliers = tuple(
+        s if s.enterprise_key else dataclasses.replace(s, enterprise_key=known.get((s.name, s.county_code)))
+        for s in content.suppliers
+    )
+    return dataclasses.replace(content, suppliers=suppliers)
 
 
 def mine(session: Session, principal: Principal, now: datetime) -> dict[str, Any]:
@@ -159,7 +174,10 @@ def mine(session: Session, principal: Principal, now: datetime) -> dict[str, Any
     return {
         "enterprise": registry.as_json(enterprise),
         "declarations": [summary(d, enterprise.name, now) for d in found],
-        "notices": [{"at": n.at.isoformat(timespec="seconds"), "text": n.text} for n in notices],
+        "notices": [
+            {"at": n.at.isoformat(timespec="seconds"), "text": n.text, "declaration_id": n.declaration_id}
+            for n in notices
+        ],
     }
 
 
@@ -214,6 +232,35 @@ def _capped_count(session: Session, where: list[Any]) -> int:
     return session.scalar(select(func.count()).select_from(inner)) or 0
 
 
+def whitelist_add(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    credit_code: str,
+    category: str,
+    reason: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Put the firm with this credit code on the white list of its county (an official of that county)."""
+    if not credit_code.strip():
+        raise InvalidInput("give the firm's unified social credit code (统一社会信用代码)", field="credit_code")
+    enterprise = registry.by_credit_code(session, pseudonymiser(settings), credit_code)
+    entry = whitelist.add(session, principal, enterprise.id, category, reason, now)
+    return {"enterprise_id": entry.enterprise_id, "name": enterprise.name, "category": entry.category}
+
+
+def county_names(settings: Settings, codes: Iterable[str]) -> dict[str, str]:
+    """Each county code's name in the gazetteer (the code itself when the gazetteer does not know it)."""
+    gazetteer = load_gazetteer(settings.province, settings.reference_date)
+    names = {}
+    for code in codes:
+        try:
+            names[code] = gazetteer.get(code).name
+        except UnknownDivision:
+            names[code] = code
+    return names
+
+
 def show(session: Session, principal: Principal, declaration_id: int, now: datetime) -> dict[str, Any]:
     """One declaration, for an official of its county or an account of its firm."""
     d = workflow.get(session, declaration_id)
@@ -266,7 +313,18 @@ def overview(session: Session, principal: Principal, now: datetime) -> dict[str,
     }
 
 
-def suspend(session: Session, settings: Settings, now: datetime) -> dict[str, Any]:
-    """Suspend approved declarations in counties the lake's current grading shows red."""
+def sync_colours(session: Session, settings: Settings, principal: Principal | None, now: datetime) -> dict[str, Any]:
+    """Suspend approved declarations in counties the lake's current grading shows red; resume those no longer red.
+
+    ``principal``: an official syncs their counties, the province (or the command line, None) every county.
+    """
     colours = lake_colours(settings)
-    return {"suspended": workflow.suspend_red_counties(session, colours, now), "source": colours.source}
+    counties = None if principal is None else _counties(principal, None)
+    done = workflow.sync_with_colours(session, colours, now, counties)
+    return {
+        "suspended": done.suspended,
+        "resumed": done.resumed,
+        "source": colours.source,
+        "day": colours.day.isoformat() if colours.day else None,
+        "counties": counties,
+    }

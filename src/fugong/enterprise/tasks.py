@@ -1,6 +1,7 @@
 """Service tasks (服务任务) for firms held back: a supplier to coordinate, a power shortfall to look into.
 
 County officials create, assign and close them in their counties; the province (analysts, admins) sees them all.
+Every change of a task's state (opened, assigned, done) is a row of the append-only ``ent_task_log``.
 """
 
 from __future__ import annotations
@@ -15,11 +16,38 @@ from sqlalchemy.orm import Session
 from fugong.auth.principal import Principal
 from fugong.auth.roles import Role
 from fugong.enterprise import registry
-from fugong.enterprise.models import EntDeclaration, EntEnterprise, EntServiceTask
+from fugong.enterprise.models import EntDeclaration, EntEnterprise, EntServiceTask, EntTaskChange
 from fugong.errors import Forbidden, InvalidInput, NotFound
 
 KINDS = ("supplier", "power_shortfall", "other")
 RESUMED = ("approved",)
+OPEN, ASSIGNED, DONE = "open", "assigned", "done"
+STATE_LABELS = {OPEN: "待处理", ASSIGNED: "已指派", DONE: "已完成"}
+NOTE_LIMIT = 2000
+
+
+def _log(session: Session, task: EntServiceTask, old: str | None, actor: str, now: datetime, note: str | None) -> None:
+    session.add(
+        EntTaskChange(
+            task_id=task.id,
+            at=now,
+            from_state=old,
+            to_state=task.state,
+            actor=actor,
+            assignee=task.assignee,
+            note=note,
+        )
+    )
+
+
+def _note(note: str | None, required: str | None = None) -> str | None:
+    """The note stripped (None if empty); ``required`` is the message when one must be given."""
+    text = (note or "").strip()
+    if required and not text:
+        raise InvalidInput(required, field="note")
+    if len(text) > NOTE_LIMIT:
+        raise InvalidInput(f"the note is longer than {NOTE_LIMIT} characters", field="note")
+    return text or None
 
 
 def _scoped(principal: Principal, county: str) -> None:
@@ -42,11 +70,13 @@ def create(
         enterprise_id=enterprise.id,
         kind=kind,
         title=title.strip(),
-        state="open",
+        state=OPEN,
         created_by=principal.username,
         created_at=now,
     )
     session.add(task)
+    session.flush()
+    _log(session, task, None, principal.username, now, None)
     session.flush()
     return task
 
@@ -59,31 +89,64 @@ def _get(session: Session, principal: Principal, task_id: int) -> EntServiceTask
     return task
 
 
-def assign(session: Session, principal: Principal, task_id: int, assignee: str) -> EntServiceTask:
-    """Give an open or assigned task to an official."""
+def assign(
+    session: Session, principal: Principal, task_id: int, assignee: str, note: str | None, now: datetime
+) -> EntServiceTask:
+    """Give an open or assigned task to an official (logged, with an optional note)."""
     task = _get(session, principal, task_id)
-    if task.state == "done":
+    if task.state == DONE:
         raise InvalidInput(f"task {task_id} is done", field="task_id")
-    if not assignee.strip():
+    name = assignee.strip()
+    if not name:
         raise InvalidInput("name the official the task goes to", field="assignee")
-    task.assignee, task.state = assignee.strip(), "assigned"
+    if len(name) > 64:
+        raise InvalidInput("the assignee's name is longer than 64 characters", field="assignee")
+    text = _note(note)
+    old = task.state
+    task.assignee, task.state = name, ASSIGNED
+    session.flush()
+    _log(session, task, old, principal.username, now, text)
     session.flush()
     return task
 
 
 def complete(session: Session, principal: Principal, task_id: int, note: str, now: datetime) -> EntServiceTask:
-    """Close a task with a note of what was done."""
+    """Close a task with a note of what was done (logged)."""
     task = _get(session, principal, task_id)
-    if task.state == "done":
+    if task.state == DONE:
         raise InvalidInput(f"task {task_id} is already done", field="task_id")
-    if not note.strip():
-        raise InvalidInput("say what was done", field="note")
-    task.state, task.note, task.done_at = "done", note.strip(), now
+    text = _note(note, required="say what was done")
+    old = task.state
+    task.state, task.note, task.done_at = DONE, text, now
+    session.flush()
+    _log(session, task, old, principal.username, now, text)
     session.flush()
     return task
 
 
-def listing(session: Session, principal: Principal, state: str | None = None) -> list[dict[str, Any]]:
+def history(session: Session, task_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The logged state changes of some tasks, oldest first, by task."""
+    found: dict[int, list[dict[str, Any]]] = {i: [] for i in task_ids}
+    if not task_ids:
+        return found
+    query = select(EntTaskChange).where(EntTaskChange.task_id.in_(task_ids)).order_by(EntTaskChange.id)
+    for c in session.scalars(query):
+        found[c.task_id].append(
+            {
+                "at": c.at.isoformat(timespec="seconds"),
+                "from": c.from_state,
+                "to": c.to_state,
+                "actor": c.actor,
+                "assignee": c.assignee,
+                "note": c.note,
+            }
+        )
+    return found
+
+
+def listing(
+    session: Session, principal: Principal, state: str | None = None, with_history: bool = False
+) -> list[dict[str, Any]]:
     """Tasks the caller sees: all for the province (analyst, admin), their counties' for an official."""
     query = (
         select(EntServiceTask, EntEnterprise.name)
@@ -94,7 +157,12 @@ def listing(session: Session, principal: Principal, state: str | None = None) ->
         query = query.where(EntServiceTask.county_code.in_(sorted(principal.counties)))
     if state:
         query = query.where(EntServiceTask.state == state)
-    return [as_json(t, name) for t, name in session.execute(query)]
+    found = [as_json(t, name) for t, name in session.execute(query)]
+    if with_history:
+        logs = history(session, [t["id"] for t in found])
+        for t in found:
+            t["history"] = logs[t["id"]]
+    return found
 
 
 def as_json(task: EntServiceTask, enterprise_name: str) -> dict[str, Any]:
@@ -170,10 +238,12 @@ def _open_once(
         enterprise_id=firm.id,
         kind=kind,
         title=title,
-        state="open",
+        state=OPEN,
         created_by=actor,
         created_at=now,
     )
     session.add(task)
+    session.flush()
+    _log(session, task, None, actor, now, None)
     existing.add((firm.id, title))
     made.append(task)

@@ -36,10 +36,22 @@ def entry_of(session: Session, enterprise_id: int) -> EntWhitelistEntry | None:
     return session.scalars(query).first()
 
 
-def add(session: Session, principal: Principal, enterprise_id: int, category: str, now: datetime) -> EntWhitelistEntry:
-    """List an enterprise of one of the official's counties under a category."""
+def _reason(reason: str | None, action: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidInput(f"say why you {action} the white list", field="reason")
+    if len(text) > 1000:
+        raise InvalidInput("the reason is longer than 1000 characters", field="reason")
+    return text
+
+
+def add(
+    session: Session, principal: Principal, enterprise_id: int, category: str, reason: str | None, now: datetime
+) -> EntWhitelistEntry:
+    """List an enterprise of one of the official's counties under a category, saying why."""
     if category not in CATEGORIES:
         raise InvalidInput(f"unknown category {category!r}; categories: {', '.join(CATEGORIES)}", field="category")
+    text = _reason(reason, "add a firm to")
     enterprise = registry.get(session, enterprise_id)
     _scoped(principal, enterprise.county_code)
     if entry_of(session, enterprise_id) is not None:
@@ -50,14 +62,18 @@ def add(session: Session, principal: Principal, enterprise_id: int, category: st
         category=category,
         added_by=principal.username,
         added_at=now,
+        reason=text,
     )
     session.add(entry)
     session.flush()
     return entry
 
 
-def remove(session: Session, principal: Principal, enterprise_id: int, now: datetime) -> EntWhitelistEntry:
-    """Take an enterprise off the list (the entry is kept, with who removed it and when)."""
+def remove(
+    session: Session, principal: Principal, enterprise_id: int, reason: str | None, now: datetime
+) -> EntWhitelistEntry:
+    """Take an enterprise off the list, saying why (the entry is kept, with who removed it, when and why)."""
+    text = _reason(reason, "take a firm off")
     enterprise = registry.get(session, enterprise_id)
     _scoped(principal, enterprise.county_code)
     entry = entry_of(session, enterprise_id)
@@ -65,6 +81,7 @@ def remove(session: Session, principal: Principal, enterprise_id: int, now: date
         raise NotFound(f"{enterprise.name} is not on the white list", field="enterprise_id")
     entry.removed_at = now
     entry.removed_by = principal.username
+    entry.removed_reason = text
     session.flush()
     return entry
 
@@ -88,6 +105,7 @@ def listed(session: Session, counties: list[str] | None) -> list[dict[str, Any]]
             "category_zh": CATEGORIES[w.category],
             "added_by": w.added_by,
             "added_at": w.added_at.isoformat(timespec="seconds"),
+            "reason": w.reason,
         }
         for w, e in session.execute(query)
     ]

@@ -3,7 +3,7 @@
     draft ──submit──▶ submitted ──claim──▶ under_review ──▶ approved | returned | rejected
                           │                                     │          │
                           └── white list + clean pre-check ─────┘          └──resubmit──▶ submitted
-    approved ──county turns red──▶ suspended
+    approved ──county turns red──▶ suspended ──county no longer red──▶ approved
 
 Two officials deciding at once: the declaration's ``version`` is checked by the UPDATE itself, so exactly one
 wins and the other gets a :class:`StaleDeclaration` (409).
@@ -34,6 +34,7 @@ STATES = (DRAFT, SUBMITTED, UNDER_REVIEW, APPROVED, RETURNED, REJECTED, SUSPENDE
 DECISIONS = {"approve": APPROVED, "return": RETURNED, "reject": REJECTED}
 OPEN = (SUBMITTED, UNDER_REVIEW)
 SYSTEM = "system"
+COLOUR_ZH = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色", "green": "绿色"}
 
 
 class StaleDeclaration(Conflict):
@@ -212,6 +213,8 @@ def submit_existing(
     if content is not None:
         _check_employees(session, enterprise, content)
         _fill(d, content)
+    # The last decision no longer stands once the firm submits again; the state log keeps it, with its reason.
+    d.decided_by, d.decided_at, d.reason = None, None, None
     _submit(session, enterprise, d, content or content_of(d), actor, now, context)
     return d
 
@@ -323,20 +326,51 @@ def decide(
     return d
 
 
-def suspend_red_counties(session: Session, colours: CountyColours, now: datetime) -> list[int]:
-    """Suspend approved declarations in counties that are red, each with a notice to its firm."""
+@dataclass(frozen=True)
+class ColourSync:
+    """What syncing the declarations with the county colours did: declarations suspended and resumed, by number."""
+
+    suspended: list[int]
+    resumed: list[int]
+
+
+def sync_with_colours(
+    session: Session, colours: CountyColours, now: datetime, counties: list[str] | None = None
+) -> ColourSync:
+    """Suspend approved declarations in red counties, resume suspended ones in counties no longer red.
+
+    Each move is logged as ``system`` with the grading read, and the firm gets a notice. A county whose colour is
+    unknown (no case data, or not graded) is left as it is. ``counties`` limits the sync (None: every county).
+    Running it again with the same colours changes nothing.
+    """
     red = sorted(code for code, colour in colours.colours.items() if colour == "red")
-    if not red:
-        return []
-    query = select(EntDeclaration).where(EntDeclaration.state == APPROVED, EntDeclaration.county_code.in_(red))
-    suspended = []
-    for d in session.scalars(query).all():
-        reason = f"所在县{d.county_code}转为高风险（红色），复工暂停（{colours.source}）"
-        _move(session, d, SUSPENDED, SYSTEM, now, reason)
-        session.add(EntNotice(enterprise_id=d.enterprise_id, declaration_id=d.id, at=now, text=reason))
-        suspended.append(d.id)
+    calm = sorted(code for code, colour in colours.colours.items() if colour != "red")
+    if counties is not None:
+        red = [c for c in red if c in counties]
+        calm = [c for c in calm if c in counties]
+    suspended = _moved(session, APPROVED, SUSPENDED, red, now, colours)
+    resumed = _moved(session, SUSPENDED, APPROVED, calm, now, colours)
     session.flush()
-    return suspended
+    return ColourSync(suspended, resumed)
+
+
+def _moved(
+    session: Session, old: str, new: str, counties: list[str], now: datetime, colours: CountyColours
+) -> list[int]:
+    if not counties:
+        return []
+    query = select(EntDeclaration).where(EntDeclaration.state == old, EntDeclaration.county_code.in_(counties))
+    moved = []
+    for d in session.scalars(query.order_by(EntDeclaration.id)).all():
+        colour = COLOUR_ZH.get(colours.colour(d.county_code) or "", "")
+        if new == SUSPENDED:
+            reason = f"所在县{d.county_code}转为高风险（红色），复工暂停（{colours.source}）"
+        else:
+            reason = f"所在县{d.county_code}不再为高风险（现为{colour}），恢复复工（{colours.source}）"
+        _move(session, d, new, SYSTEM, now, reason)
+        session.add(EntNotice(enterprise_id=d.enterprise_id, declaration_id=d.id, at=now, text=reason))
+        moved.append(d.id)
+    return moved
 
 
 def history(session: Session, declaration_id: int) -> list[EntStateChange]:

@@ -1,4 +1,4 @@
-"""The enterprise platform over HTTP: the API and the pages (portal, review queue, review page, county overview)."""
+"""The enterprise platform over HTTP: the API and the pages (portal, the firm's declaration, review, county)."""
 
 from __future__ import annotations
 
@@ -128,15 +128,29 @@ def whitelist_add(
 ) -> dict[str, Any]:
     """Put a firm of one of the caller's counties on the white list under a ``category``."""
     enterprise_id = _int(body.get("enterprise_id"), "enterprise_id")
-    entry = whitelist.add(session, principal, enterprise_id, str(body.get("category", "")), now(request))
-    return {"enterprise_id": entry.enterprise_id, "county_code": entry.county_code, "category": entry.category}
+    category, reason = str(body.get("category", "")), body.get("reason")
+    entry = whitelist.add(session, principal, enterprise_id, category, reason, now(request))
+    return {
+        "enterprise_id": entry.enterprise_id,
+        "county_code": entry.county_code,
+        "category": entry.category,
+        "reason": entry.reason,
+    }
 
 
 @router.delete("/api/enterprise/whitelist/{enterprise_id}")
-def whitelist_remove(request: Request, session: DbSession, principal: Official, enterprise_id: int) -> dict[str, Any]:
-    """Take a firm off the white list."""
-    entry = whitelist.remove(session, principal, enterprise_id, now(request))
-    return {"enterprise_id": entry.enterprise_id, "removed_by": entry.removed_by}
+def whitelist_remove(
+    request: Request, session: DbSession, principal: Official, enterprise_id: int, reason: str | None = None
+) -> dict[str, Any]:
+    """Take a firm off the white list, saying why (``?reason=``)."""
+    entry = whitelist.remove(session, principal, enterprise_id, reason, now(request))
+    return {"enterprise_id": entry.enterprise_id, "removed_by": entry.removed_by, "reason": entry.removed_reason}
+
+
+@router.post("/api/enterprise/suspensions/sync")
+def suspensions_sync(request: Request, session: DbSession, principal: Reviewer) -> dict[str, Any]:
+    """Sync with the county colours: suspend approved declarations in red counties, resume those no longer red."""
+    return service.sync_colours(session, request.app.state.settings, principal, now(request))
 
 
 @router.get("/api/enterprise/employees/template")
@@ -187,9 +201,11 @@ def employee_roster(request: Request, session: DbSession, principal: Firm) -> di
 
 
 @router.get("/api/enterprise/tasks")
-def task_list(session: DbSession, principal: Reviewer, state: str | None = None) -> list[dict[str, Any]]:
-    """Service tasks: the caller's counties', or all for the province."""
-    return tasks.listing(session, principal, state)
+def task_list(
+    session: DbSession, principal: Reviewer, state: str | None = None, history: bool = False
+) -> list[dict[str, Any]]:
+    """Service tasks: the caller's counties', or all for the province (``history=true``: each with its log)."""
+    return tasks.listing(session, principal, state, with_history=history)
 
 
 @router.post("/api/enterprise/tasks", status_code=201)
@@ -206,10 +222,11 @@ def task_create(
 
 @router.post("/api/enterprise/tasks/{task_id}/assign")
 def task_assign(
-    session: DbSession, principal: Official, task_id: int, body: dict[str, Any] = Body(...)
+    request: Request, session: DbSession, principal: Official, task_id: int, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
-    """Give a task to an official."""
-    task = tasks.assign(session, principal, task_id, str(body.get("assignee", "")))
+    """Give a task to an official (with an optional ``note``)."""
+    assignee, note = str(body.get("assignee", "")), body.get("note")
+    task = tasks.assign(session, principal, task_id, assignee, note, now(request))
     return tasks.as_json(task, registry.get(session, task.enterprise_id).name)
 
 
@@ -218,7 +235,7 @@ def task_complete(
     request: Request, session: DbSession, principal: Official, task_id: int, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
     """Close a task with a note of what was done."""
-    task = tasks.complete(session, principal, task_id, str(body.get("note", "")), now(request))
+    task = tasks.complete(session, principal, task_id, str(body.get("note") or ""), now(request))
     return tasks.as_json(task, registry.get(session, task.enterprise_id).name)
 
 
@@ -259,6 +276,7 @@ async def portal_bind(request: Request, session: DbSession, principal: Firm) -> 
 
 def _form_content(form: Any) -> dict[str, Any]:
     data: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    data["employee_ids"] = form.getlist("employee_ids")
     for flag in ("temperature_checks", "disinfection", "isolation_room"):
         data[flag] = flag in form
     names, counties = form.getlist("supplier_name"), form.getlist("supplier_county")
@@ -281,6 +299,39 @@ async def portal_declare(request: Request, session: DbSession, principal: Firm) 
     except FugongError as exc:
         return _back("/enterprise", session, exc)
     return _back("/enterprise", session)
+
+
+@router.get("/enterprise/declarations/{declaration_id}", response_class=HTMLResponse, include_in_schema=False)
+def portal_declaration(
+    request: Request, session: DbSession, principal: Firm, declaration_id: int, message: str | None = None
+) -> HTMLResponse:
+    """The firm's own declaration: state, pre-check, history with reasons; when returned, the form to fix it."""
+    at = now(request)
+    context = {
+        "d": service.show(session, principal, declaration_id, at),
+        "message": message,
+        "labels": service.STATE_LABELS,
+        "fields": FIELD_LABELS,
+        "today": china_today(at).isoformat(),
+    }
+    return render(request, "enterprise/declaration.html", context)
+
+
+@router.post("/enterprise/declarations/{declaration_id}", include_in_schema=False)
+async def portal_resubmit(
+    request: Request, session: DbSession, principal: Firm, declaration_id: int
+) -> RedirectResponse:
+    """The returned declaration's form: submit it again with its changes."""
+    form = await request.form()
+    path = f"/enterprise/declarations/{declaration_id}"
+    try:
+        version = _int(form.get("version"), "version")
+        settings = request.app.state.settings
+        content = _form_content(form)
+        service.submit_existing(session, settings, principal, declaration_id, version, content, now(request))
+    except FugongError as exc:
+        return _back(path, session, exc)
+    return _back(path, session)
 
 
 @router.post("/enterprise/employees", include_in_schema=False)
@@ -331,15 +382,94 @@ async def review_act(
 
 
 @router.get("/enterprise/county", response_class=HTMLResponse, include_in_schema=False)
-def county_page(request: Request, session: DbSession, principal: Reviewer) -> HTMLResponse:
-    """The county overview: declarations per state, overdue, the white list and the service tasks."""
+def county_page(request: Request, session: DbSession, principal: Reviewer, message: str | None = None) -> HTMLResponse:
+    """The county overview: declarations per state, overdue, the white list and the service tasks, with their forms."""
     at = now(request)
     province = principal.is_admin or "analyst" in principal.roles
+    found = service.overview(session, principal, at)
+    listed = whitelist.listed(session, None if province else sorted(principal.counties))
+    task_list = tasks.listing(session, principal, with_history=True)
+    codes = {r["county_code"] for r in (*found["counties"], *listed, *task_list)} | set(principal.counties)
     context = {
-        "overview": service.overview(session, principal, at),
-        "whitelist": whitelist.listed(session, None if province else sorted(principal.counties)),
-        "tasks": tasks.listing(session, principal),
+        "overview": found,
+        "whitelist": listed,
+        "tasks": task_list,
+        "names": service.county_names(request.app.state.settings, codes),
+        "categories": whitelist.CATEGORIES,
         "labels": service.STATE_LABELS,
+        "task_labels": tasks.STATE_LABELS,
         "today": china_today(at).isoformat(),
+        "message": message,
     }
     return render(request, "enterprise/county.html", context)
+
+
+@router.post("/enterprise/county/whitelist", include_in_schema=False)
+async def county_whitelist_add(request: Request, session: DbSession, principal: Official) -> RedirectResponse:
+    """The form adding a firm (by credit code) to the white list, with a category and a reason."""
+    form = await request.form()
+    try:
+        service.whitelist_add(
+            session,
+            request.app.state.settings,
+            principal,
+            str(form.get("credit_code", "")),
+            str(form.get("category", "")),
+            str(form.get("reason", "")),
+            now(request),
+        )
+    except FugongError as exc:
+        return _back("/enterprise/county", session, exc)
+    return _back("/enterprise/county", session)
+
+
+@router.post("/enterprise/county/whitelist/{enterprise_id}/remove", include_in_schema=False)
+async def county_whitelist_remove(
+    request: Request, session: DbSession, principal: Official, enterprise_id: int
+) -> RedirectResponse:
+    """The form taking a firm off the white list, with a reason."""
+    form = await request.form()
+    try:
+        whitelist.remove(session, principal, enterprise_id, str(form.get("reason", "")), now(request))
+    except FugongError as exc:
+        return _back("/enterprise/county", session, exc)
+    return _back("/enterprise/county", session)
+
+
+@router.post("/enterprise/county/tasks/{task_id}/assign", include_in_schema=False)
+async def county_task_assign(
+    request: Request, session: DbSession, principal: Official, task_id: int
+) -> RedirectResponse:
+    """The form giving a service task to an official, with a note."""
+    form = await request.form()
+    try:
+        tasks.assign(
+            session, principal, task_id, str(form.get("assignee", "")), str(form.get("note", "")), now(request)
+        )
+    except FugongError as exc:
+        return _back("/enterprise/county", session, exc)
+    return _back("/enterprise/county", session)
+
+
+@router.post("/enterprise/county/tasks/{task_id}/complete", include_in_schema=False)
+async def county_task_complete(
+    request: Request, session: DbSession, principal: Official, task_id: int
+) -> RedirectResponse:
+    """The form closing a service task with a note of what was done."""
+    form = await request.form()
+    try:
+        tasks.complete(session, principal, task_id, str(form.get("note", "")), now(request))
+    except FugongError as exc:
+        return _back("/enterprise/county", session, exc)
+    return _back("/enterprise/county", session)
+
+
+@router.post("/enterprise/county/sync", include_in_schema=False)
+def county_sync(request: Request, session: DbSession, principal: Reviewer) -> RedirectResponse:
+    """The button syncing suspensions with the county colours (the caller's counties; all for the province)."""
+    try:
+        done = service.sync_colours(session, request.app.state.settings, principal, now(request))
+    except FugongError as exc:
+        return _back("/enterprise/county", session, exc)
+    note = f"暂停{len(done['suspended'])}件，恢复{len(done['resumed'])}件（{done['source']}）"
+    return RedirectResponse("/enterprise/county?message=" + quote(note), status_code=303)
