@@ -1,4 +1,4 @@
-"""``fugong power index`` and ``shortfall`` without ``--readings``: the same columns, read from the hub's lake."""
+"""``fugong power index``, ``shortfall`` and ``gaming`` without ``--readings``: the same columns, from the lake."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from fugong.cli import main
 from fugong.hub import lake
-from fugong.power.lake import lake_index
+from fugong.power.lake import lake_gaming, lake_index
 from fugong.settings import Settings, get_settings
 
 COLUMNS = "day,level,code,name,users,resumed_users,missing_users,resumed_share,production_share,index"
@@ -68,9 +68,30 @@ def test_shortfall_from_the_lake_for_one_county(
     assert "firms resumed but below 0.6 of baseline for 3 days up to 2020-02-19" in printed
 
 
+def test_gaming_from_the_lake_flags_firms_with_reasons(
+    lake_env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "gaming.csv"
+    code = main(["power", "gaming", "--from", "2020-02-06", "--to", "2020-02-19", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "days 2020-02-06..2020-02-19; snapshot grid_readings@" in printed
+    assert "2 users flagged (flat: 1, jump: 1); flagged users stay in the index" in printed
+    table = pd.read_csv(out, dtype={"account_id": str, "county_code": str})
+    expected = lake_gaming(lake_env, pd.Timestamp("2020-02-06").date(), pd.Timestamp("2020-02-19").date()).rows
+    assert list(table["account_id"]) == list(expected["account_id"])
+    assert list(table["reason"]) == list(expected["reason"])
+    assert list(table.columns[:6]) == ["account_id", "enterprise_key", "name", "county_code", "industry", "check"]
+    record = json.loads((tmp_path / "gaming.csv.params.json").read_text(encoding="utf-8"))
+    assert record["parameters"]["snapshot"].startswith("grid_readings@")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["gaming", "--county", "999999"], "error: no power users in county '999999'"),
+        (["gaming", "--from", "2020-06-01"], "error: 2020-06-01 is outside the grid readings"),
+        (["gaming", "--workforce", "w.csv"], "error: --workforce goes with --readings"),
         (["index", "--from", "2021-01-01"], "error: 2021-01-01 is outside the grid readings, which cover 2019-10-01"),
         (["index", "--by", "village"], "error: --by: unknown level 'village'"),
         (["index", "--users", "u.csv"], "error: --users goes with --readings"),

@@ -25,6 +25,7 @@ from fugong.power.lake import (
     _index,
     current_snapshot,
     lake_enterprises,
+    lake_gaming,
     lake_index,
     lake_shortfalls,
 )
@@ -341,3 +342,43 @@ def test_a_new_snapshot_is_a_new_key_and_old_files_are_pruned(own_lake: Settings
     removed = store.prune(keep=2)
     assert {p.name for p in removed} == before
     assert sorted(p.name for p in folder.glob("*")) == sorted({p.name for p in folder.glob("*")} - before)
+
+
+def test_gaming_checks_on_the_lake_flag_firms_with_reasons_and_keep_them_in_the_index(settings_of: Settings) -> None:
+    first, last = date(2020, 2, 6), DAY
+    table = lake_gaming(settings_of, first, last)
+    rows = table.rows
+    assert table.parameters.snapshot == current_snapshot(settings_of).reference
+    assert (table.parameters.first_day, table.parameters.last_day) == (first, last)
+    # the tiny province has a load left running (flat) and a firm back at its baseline overnight (jump), in Yueqing
+    assert set(rows["check"]) == {"flat", "jump"}
+    assert set(rows["county_code"]) == {YUEQING}
+    assert (rows["name"] != "").all()
+    assert rows["reason"].str.len().min() > 20
+    assert ((rows["first_day"] >= first) & (rows["last_day"] <= last)).all()
+    readings: dict[str, dict[date, float]] = defaultdict(dict)
+    for account, when, kwh in _rows(settings_of, "SELECT account_id, day, kwh FROM grid_readings"):
+        readings[str(account)][when] = float(kwh)
+    flat = rows[rows["check"] == "flat"].iloc[0]
+    week = [readings[flat["account_id"]][date.fromordinal(flat["first_day"].toordinal() - k)] for k in range(7)]
+    assert max(week) - min(week) <= 0.02 * sum(week) / 7
+    jump = rows[rows["check"] == "jump"].iloc[0]
+    before = readings[jump["account_id"]][date.fromordinal(jump["first_day"].toordinal() - 1)]
+    assert readings[jump["account_id"]][jump["first_day"]] == pytest.approx(jump["kwh"])
+    assert before < 0.3 * jump["baseline_kwh"]
+    assert abs(jump["kwh"] - jump["baseline_kwh"]) <= 0.02 * jump["baseline_kwh"]
+    # flagged firms stay in the index: they are in the population of the drill-down on the day
+    drill = lake_enterprises(settings_of, DAY).rows.set_index("account_id")
+    assert drill.loc[list(rows["account_id"]), "in_population"].all()
+    assert "stay in the index" in table.notes[0]
+    assert lake_gaming(settings_of, first, last, county="330106").rows.empty
+
+
+def test_gaming_checks_on_the_lake_refuse_bad_days_and_counties(settings_of: Settings) -> None:
+    with pytest.raises(UnknownGroup, match="no power users in county '999999'"):
+        lake_gaming(settings_of, date(2020, 2, 6), DAY, county="999999")
+    with pytest.raises(PowerInputError, match="outside the grid readings") as raised:
+        lake_gaming(settings_of, date(2020, 3, 25), date(2020, 4, 7))
+    assert raised.value.field == "to"
+    with pytest.raises(PowerInputError, match="is after"):
+        lake_gaming(settings_of, DAY, date(2020, 2, 6))

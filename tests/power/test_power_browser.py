@@ -78,10 +78,33 @@ def test_the_index_page_ranks_counties_and_drills_down(
     with page.expect_download() as download:
         page.click("#export-enterprises-csv")
     assert download.value.suggested_filename == "power-enterprises-330382-2020-02-19.csv"
+
+    # the county's firms held back, with their suppliers, and its gaming flags with their reasons
+    for kind, cells in (("shortfalls", 1), ("gaming", 8)):
+        url = f"/api/power/{kind}?date=2020-02-19&county=330382"
+        page.wait_for_selector(f"#power-{kind}[data-url='{url}']")
+        api = page.evaluate(f"fetch('{url}').then(r => r.json())")
+        assert api["rows"], kind
+        shown = page.locator(f"#power-{kind} tbody td:nth-child({cells})").all_inner_texts()
+        assert shown == [r["name"] if kind == "shortfalls" else r["reason"] for r in api["rows"]]
+        assert page.get_attribute(f"#export-{kind}-xlsx", "href") == f"{url}&format=xlsx"
+        with page.expect_download() as download:
+            page.click(f"#export-{kind}-csv")
+        assert download.value.suggested_filename == f"power-{kind}-330382-2020-02-19.csv"
+    assert "用电量异常平稳" in page.locator("#power-gaming").inner_text()
     page.screenshot(path=str(artifacts / "power-index-zh.png"), full_page=True)
 
     page.get_by_role("link", name="English").click()
     page.wait_for_selector("#power-enterprises tbody tr")
     assert page.locator("h1").inner_text() == "Electricity resumption index"
+    page.select_option("#power-day", "2020-02-19")
+    page.select_option("#power-county", "330382")
+    page.wait_for_selector("#power-gaming[data-url='/api/power/gaming?date=2020-02-19&county=330382']")
+    assert "flat load" in page.locator("#power-gaming").inner_text()
+
+    # a county without power users in the address is named, and the page still works
+    page.goto(f"{live_server}/power?county=330100")
+    page.wait_for_selector("#power-enterprises tbody tr")
+    assert "330100" in page.locator("#power-error").inner_text()
     assert errors == []
     page.close()

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from fugong.hub import lake
-from fugong.power.lake import lake_enterprises, lake_index
+from fugong.power.lake import lake_enterprises, lake_gaming, lake_index
 from fugong.web.testing import WebUnderTest, web_under_test
 
 YUEQING, XIHU = "330382", "330106"
@@ -164,6 +164,35 @@ def test_shortfalls_list_firms_held_below_sixty_percent(web: Web, analyst: dict[
     assert "supply_links@" in body["parameters"]["snapshot"]
 
 
+def test_gaming_flags_name_firms_and_reasons_and_officials_see_their_own_counties(
+    web: Web, analyst: dict[str, str], official: dict[str, str]
+) -> None:
+    body = _get(web, "/api/power/gaming", analyst, date=DAY)
+    expected = lake_gaming(web.settings, date(2020, 2, 6), date(2020, 2, 19)).rows
+    flagged = list(zip(expected["account_id"], expected["check"], strict=True))
+    assert [(r["account_id"], r["check"]) for r in body["rows"]] == flagged
+    assert {r["check"] for r in body["rows"]} == {"flat", "jump"}
+    for row in body["rows"]:
+        assert row["name"]
+        assert row["reason"]
+        assert "2020-02-06" <= row["first_day"] <= row["last_day"] <= DAY
+    assert body["parameters"]["snapshot"].startswith("grid_readings@")
+    assert (body["parameters"]["first_day"], body["parameters"]["last_day"]) == ("2020-02-06", DAY)
+    assert "stay in the index" in body["notes"][0]
+    assert _get(web, "/api/power/gaming", official, date=DAY)["rows"] == body["rows"]  # all in Yueqing
+    assert _get(web, "/api/power/gaming", analyst, date=DAY, county=XIHU)["rows"] == []
+    other = web.client.get("/api/power/gaming", params={"date": DAY, "county": XIHU}, headers=official)
+    assert other.status_code == 403
+    # a week is long enough for the flat check; the first days of the readings clip the window
+    early = _get(web, "/api/power/gaming", analyst, date="2019-10-03", days="30")
+    assert early["parameters"]["first_day"] == "2019-10-01"
+    response = web.client.get("/api/power/gaming", params={"date": DAY, "format": "csv"}, headers=analyst)
+    assert response.status_code == 200
+    assert f"power-gaming-all-{DAY}.csv" in response.headers["content-disposition"]
+    lines = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["reason"] for r in lines] == [r["reason"] for r in body["rows"]]
+
+
 def test_exports_in_csv_and_xlsx_hold_the_same_rows_and_name_the_snapshot(web: Web, analyst: dict[str, str]) -> None:
     body = _get(web, "/api/power/enterprises", analyst, date=DAY, county=YUEQING)
     response = web.client.get(
@@ -210,6 +239,12 @@ def test_exports_in_csv_and_xlsx_hold_the_same_rows_and_name_the_snapshot(web: W
         ("/api/power/index", {"variant": "mean"}, "variant", "not one of zhejiang, all"),
         ("/api/power/index", {"baseline": "2018-12-01..2018-12-31"}, "--baseline", "has no readings"),
         ("/api/power/index", {"baseline": "December"}, "--baseline", "is not a range"),
+        ("/api/power/gaming", {"date": DAY, "county": "999999"}, "county", "no power users in county '999999'"),
+        ("/api/power/gaming", {"date": "2020-06-01"}, "date", "outside the grid readings"),
+        ("/api/power/gaming", {"date": "0"}, "date", "not a day written YYYY-MM-DD"),
+        ("/api/power/gaming", {"date": DAY, "days": "3"}, "days", "from 7 to 366"),
+        ("/api/power/gaming", {"date": DAY, "days": "two weeks"}, "days", "not a whole number"),
+        ("/api/power/shortfalls", {"date": DAY, "county": "999999"}, "county", "no power users in county '999999'"),
     ],
 )
 def test_bad_requests_get_one_clear_error_naming_the_field(
@@ -224,14 +259,23 @@ def test_bad_requests_get_one_clear_error_naming_the_field(
 
 def test_an_empty_lake_answers_not_found_with_what_to_ingest(empty_web: Web) -> None:
     headers = empty_web.token("fenxi", "analyst")
-    for path in ("/api/power/days", "/api/power/index", "/api/power/ranking", "/api/power/enterprises"):
+    for path in (
+        "/api/power/days",
+        "/api/power/index",
+        "/api/power/ranking",
+        "/api/power/enterprises",
+        "/api/power/shortfalls",
+        "/api/power/gaming",
+    ):
         response = empty_web.client.get(path, headers=headers)
         assert response.status_code == 404, path
         assert response.json()["error"] == "no_grid_readings"
         assert "ingest" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("path", ["/api/power/index", "/api/power/enterprises", "/api/power/panel", "/power"])
+@pytest.mark.parametrize(
+    "path", ["/api/power/index", "/api/power/enterprises", "/api/power/gaming", "/api/power/panel", "/power"]
+)
 def test_callers_without_a_power_role_are_refused(web: Web, path: str) -> None:
     assert web.client.get(path).status_code == 401
     citizen = web.client.get(path, headers=web.token("shimin", "citizen"))
@@ -248,6 +292,17 @@ def test_the_page_and_panel_admit_analysts_officials_and_admins(web: Web, role: 
     panel = _get(web, "/api/power/panel", headers)
     assert len(panel) == 183
     assert set(panel[0]) == {"day", "index", "resumed_share", "production_share", "snapshot"}
+
+
+def test_the_page_opens_on_the_county_in_its_address(web: Web, analyst: dict[str, str]) -> None:
+    page = web.client.get("/power", params={"county": YUEQING}, headers=analyst)
+    assert page.status_code == 200
+    assert f'const chosenCounty = "{YUEQING}";' in page.text
+    assert 'id="power-shortfalls"' in page.text
+    assert 'id="power-gaming"' in page.text
+    assert "const chosenCounty = null;" in web.client.get("/power", headers=analyst).text
+    odd = web.client.get("/power", params={"county": "</script><b>"}, headers=analyst).text
+    assert "</script><b>" not in odd  # travels to the script as JSON, escaped
 
 
 def test_the_dashboard_lists_the_power_panel_and_the_page_speaks_english(web: Web, analyst: dict[str, str]) -> None:

@@ -7,6 +7,7 @@ import io
 import json
 import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -157,7 +158,8 @@ def test_bad_case_files_fail_with_one_clear_line_and_exit_2(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--date", "2020-02-01"], "no case data: give --cases PATH"),
+        (["--date", "2020-02-01"], "no --cases given and the lake has no cdc_cases dataset yet"),
+        (["--date", "2020-02-01", "--units", "towns.csv"], "--units goes with --cases"),
         (["--cases", "/nonexistent/cases.csv", "--date", "2020-02-01"], "no such file"),
         (["--cases", "cases.xlsx", "--date", "2020-02-01"], "no such file"),
         (["--date", "12/02/2020", "--cases", "x.csv"], "--date: '12/02/2020' is not a date"),
@@ -211,3 +213,34 @@ def test_compare_puts_the_grading_beside_the_published_counts(
     assert rows["2020-02-09"]["green"] == "88 / 12"
     assert rows["2020-02-09"]["distance"] == 0 + 12 + 12 + 52 + 76
     assert rows["2020-02-24"]["yellow"] == "1 / –"  # Yueqing, 8 quiet days: red down 2; yellow went unpublished
+
+
+def test_grade_without_cases_grades_the_lake_and_names_its_snapshot(
+    lake_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fugong.hub import lake
+    from fugong.riskmap.plugin import lake_grading
+    from fugong.riskmap.service import grade_rows
+    from fugong.settings import get_settings
+
+    monkeypatch.setenv("FUGONG_DATA_DIR", str(lake_dir))
+    monkeypatch.setenv("FUGONG_CONFIG", str(lake_dir / "absent.toml"))
+    get_settings.cache_clear()
+    try:
+        snapshot = lake.get_lake(get_settings()).require("cdc_cases").reference
+        code, out, err = _grade(capsys, "--date", "2020-02-09", "--format", "json", "--params")
+        assert code == 0, err
+        rows = json.loads(out)
+        assert len(rows) == 90
+        assert rows == grade_rows(lake_grading(get_settings()), date(2020, 2, 9))
+        assert f"cases: {snapshot}" in err
+        assert json.loads(err.strip().splitlines()[-1])["cases"] == snapshot
+        # on the tiny province, 9 Feb 2020 has the colour counts of the simulated record (docs/riskmap.md)
+        counts = {colour: sum(r["colour"] == colour for r in rows) for colour in ("red", "orange", "green")}
+        assert counts == {"red": 1, "orange": 13, "green": 12}
+        code, _, err = _grade(capsys, "--date", "2021-01-01")
+        assert code == 2
+        assert "--date 2021-01-01 is outside the case data" in err
+        assert snapshot in err
+    finally:
+        get_settings.cache_clear()

@@ -177,6 +177,109 @@ def test_a_county_page_gives_its_risk_over_time_its_index_industries_and_enterpr
     assert f'href="/power?county={YUEQING}"' in page.text
 
 
+def _declare(web: Web) -> None:
+    """In the enterprise platform's store: three Yueqing firms declare (one approved, one returned, one waiting past
+    its due time), one Yueqing firm is white-listed and has an open service task; a Xihu firm declares too."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from fugong.auth.users import find_user, principal_of
+    from fugong.enterprise import registry, tasks, whitelist, workflow
+    from fugong.enterprise.content import parse_content
+    from fugong.enterprise.models import EntEnterprise
+    from fugong.enterprise.workflow import ReviewContext
+    from fugong.hub.pseudonyms import pseudonymiser
+
+    web.token("wenzhou", "county_official")
+    when = datetime(2020, 2, 10, 2, 0, tzinfo=UTC)
+    form = {
+        "planned_on": "2020-02-12",
+        "workforce_total": 40,
+        "workforce_returning": 20,
+        "origin_in_county": 20,
+        "mask_stock_days": 14,
+        "temperature_checks": True,
+        "disinfection": True,
+        "canteen": "分餐错峰",
+        "isolation_room": True,
+        "responsible_person": "王建国",
+        "responsible_phone": "13805771234",
+        "production_plan": "分批复工",
+    }
+    content = parse_content(form, pseudonymiser(web.settings), when)
+    with web.app.state.store.session() as session:
+        registry.sync_from_lake(session, web.settings)
+        user = find_user(session, "wenzhou")
+        assert user is not None
+        official = principal_of(user, via="session")
+
+        def firms(county: str, n: int) -> list[EntEnterprise]:
+            query = select(EntEnterprise).where(EntEnterprise.county_code == county).order_by(EntEnterprise.id)
+            return list(session.scalars(query.limit(n)))
+
+        yueqing = firms(YUEQING, 4)
+        made = [
+            workflow.submit(session, firm, content, f"cockpit-{firm.id:04d}", "factory", when, ReviewContext())
+            for firm in [*yueqing[:3], *firms("330106", 1)]
+        ]
+        for d, action, reason in ((made[0], "approve", None), (made[1], "return", "口罩储备不足")):
+            d = workflow.claim(session, official, d.id, d.version, when)
+            workflow.decide(session, official, d.id, d.version, action, reason, when)
+        whitelist.add(session, official, yueqing[3].id, "daily_necessities", "保供超市", when)
+        tasks.create(session, official, yueqing[3].id, "other", "上门核实复工准备", when)
+
+
+def test_a_county_page_shows_the_enterprise_platforms_declarations(web: Web, analyst: dict[str, str]) -> None:
+    before = _get(web, analyst, f"/api/riskmap/county/{YUEQING}")["declarations"]
+    assert before["total"] == 0
+    assert before["link"] == "/enterprise/county"
+    _declare(web)
+    body = _get(web, analyst, f"/api/riskmap/county/{YUEQING}")
+    found = body["declarations"]
+    counts = {s["state"]: s["count"] for s in found["states"]}
+    assert counts == {
+        "draft": 0,
+        "submitted": 1,
+        "under_review": 0,
+        "approved": 1,
+        "returned": 1,
+        "rejected": 0,
+        "suspended": 0,
+    }
+    assert {s["state"]: s["label"] for s in found["states"]}["approved"] == "已批准"
+    assert (found["total"], found["overdue"], found["whitelisted"], found["open_tasks"]) == (3, 1, 1, 1)
+    xihu = _get(web, analyst, "/api/riskmap/county/330106")["declarations"]
+    assert {s["state"]: s["count"] for s in xihu["states"]}["submitted"] == 1
+    assert (xihu["total"], xihu["whitelisted"], xihu["open_tasks"]) == (1, 0, 0)
+    # the county's own official sees the same; an official of another county is told why not
+    official = web.token("yueqing", "county_official")
+    assert _get(web, official, f"/api/riskmap/county/{YUEQING}")["declarations"] == found
+    other = _get(web, official, "/api/riskmap/county/330106")
+    assert other["declarations"] is None
+    assert other["declarations_error"]["error"] == "forbidden"
+    assert "330106" in other["declarations_error"]["detail"]
+    assert other["risk"]  # the rest of the page stays open to them
+    page = web.client.get(f"/riskmap/county/{YUEQING}", headers=analyst)
+    assert 'id="declarations-link" href="/enterprise/county"' in page.text
+    assert "复工申报" in page.text
+    english = web.client.get(f"/riskmap/county/{YUEQING}", params={"lang": "en"}, headers=analyst).text
+    assert "Resumption declarations" in english
+    assert '"approved": "Approved"' in english
+
+
+def test_without_the_enterprise_app_a_county_page_has_no_declarations(
+    web: Web, analyst: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fugong.riskmap import cockpit
+
+    monkeypatch.setattr(cockpit, "_enterprise_installed", lambda: False)
+    body = _get(web, analyst, f"/api/riskmap/county/{YUEQING}")
+    assert body["declarations"] is None
+    assert "declarations_error" not in body
+    assert body["risk"]
+
+
 @pytest.mark.parametrize("code", ["999999", "330100", "abc", "33038"])
 def test_a_code_that_is_not_a_county_is_a_404_naming_it(web: Web, analyst: dict[str, str], code: str) -> None:
     for path in (f"/api/riskmap/county/{code}", f"/riskmap/county/{code}"):
@@ -377,12 +480,24 @@ def test_the_forms_weekly_rate_takes_its_part_of_the_secondary_sector_until_the_
     others = {c["code"]: c["index"] for c in with_forms["counties"] if c["code"] != YUEQING}
     assert others == {c["code"]: c["index"] for c in plain["counties"] if c["code"] != YUEQING}
 
+    # A week most of whose townships did not report is set aside and named, and the week before counts instead.
+    _write_forms(
+        forms_web.settings,
+        [
+            {"period": date(2020, 2, 10), "county_code": YUEQING, "resumption_rate": 20.0, "coverage": 0.9},
+            {"period": date(2020, 2, 17), "county_code": YUEQING, "resumption_rate": 80.0, "coverage": 0.25},
+        ],
+    )
+    thin = _get(forms_web, headers, "/api/riskmap/resumption", date=DAY)
+    assert thin["parameters"]["forms_set_aside"] == [f"{YUEQING} 2020-02-17: 25% of its townships reported"]
+    assert next(c for c in thin["counties"] if c["code"] == YUEQING)["industry_rate"] == 20.0
+
     # A new version of the dataset without a rate column is refused, naming it, not silently ignored.
     _write_forms(forms_web.settings, [{"period": date(2020, 2, 17), "county_code": YUEQING, "share": 80.0}])
     response = forms_web.client.get("/api/riskmap/resumption", params={"date": DAY}, headers=headers)
     assert response.status_code == 422
     assert response.json()["error"] == "invalid_resumption_input"
-    assert "survey_industry_resumption@v2" in response.json()["detail"]
+    assert "survey_industry_resumption@v3" in response.json()["detail"]
     assert "resumption_rate" in response.json()["detail"]
 
 

@@ -107,7 +107,25 @@ def test_moving_the_slider_recolours_the_counties(
     assert page.locator("#risk-table tbody tr").count() == _days(span)
     assert page.locator("#industries tbody tr").count() >= 1
     assert page.get_attribute("#enterprises-link", "href") == "/power?county=330382"
+    # the enterprise platform's declarations (none yet in this store), with the way to its county overview
+    assert page.locator("#declaration-states tbody tr").count() == 7
+    assert page.get_attribute("#declarations-link", "href") == "/enterprise/county"
+    assert "Declarations in all 0" in page.locator("#declarations-note").inner_text()
     page.screenshot(path=str(artifacts / "riskmap-county-330382-en.png"), full_page=True)
+
+    # Follow the link: the power page opens on Yueqing's enterprises, shortfalls and flags, not the first county's.
+    page.click("#enterprises-link")
+    page.wait_for_url("**/power?county=330382")
+    last = span["last"]
+    page.wait_for_selector(f"#power-enterprises[data-url='/api/power/enterprises?date={last}&county=330382']")
+    page.wait_for_selector(f"#power-shortfalls[data-url='/api/power/shortfalls?date={last}&county=330382']")
+    assert page.input_value("#power-county") == "330382"
+    api = page.evaluate(f"fetch('/api/power/enterprises?date={last}&county=330382').then(r => r.json())")
+    assert api["rows"]
+    assert page.locator("#power-enterprises tbody tr").count() == len(api["rows"])
+    assert set(page.locator("#power-enterprises tbody td:nth-child(3)").all_inner_texts()) == {"330382"}
+    assert set(page.locator("#power-shortfalls tbody td:nth-child(2)").all_inner_texts()) <= {"330382"}
+    page.screenshot(path=str(artifacts / "power-from-county-330382-en.png"), full_page=True)
     assert errors == []
     page.close()
 

@@ -256,7 +256,7 @@ def _echo_shortfalls(params: Parameters, rules: Any, rows: int, day: date, out: 
 
 @app.command("gaming")
 def gaming_command(
-    readings: Path = ReadingsOption,
+    readings: Path | None = LakeReadingsOption,
     users: Path | None = UsersOption,
     workforce: Path | None = typer.Option(None, "--workforce", help="enterprise_id, day, on_site, headcount"),
     baseline: str = BaselineOption,
@@ -264,12 +264,18 @@ def gaming_command(
     view: View = ViewOption,
     first: str | None = FromOption,
     last: str | None = ToOption,
+    county: str | None = typer.Option(None, "--county", help="Only this county (lake only; GB/T 2260 code)"),
     out: Path = OutOption,
 ) -> None:
     """Flag signs of faked resumption (flat load, jump to baseline, kWh beyond the staff on site), with reasons."""
     from fugong.power.gaming import gaming_flags, load_workforce
 
     check_output(out)
+    if readings is None:
+        _lake_gaming(users, workforce, baseline, threshold, view, first, last, county, out)
+        return
+    if county is not None:
+        raise PowerInputError("--county works on the lake (without --readings); use a users file", field="--county")
     inputs = open_inputs(readings, users)
     params = _parameters(inputs, baseline, threshold, Variant.zhejiang, view, first, last, "province")
     params = params.with_inputs(*inputs.files)
@@ -282,10 +288,43 @@ def gaming_command(
     pop = population(unit_readings, unit_users, params)
     flags = gaming_flags(unit_readings, pop, params, work)
     write_output(flags, out, params)
+    _echo_flags(flags, "user_id", params, out)
+
+
+def _lake_gaming(
+    users: Path | None,
+    workforce: Path | None,
+    baseline: str,
+    threshold: str,
+    view: View,
+    first: str | None,
+    last: str | None,
+    county: str | None,
+    out: Path,
+) -> None:
+    """``fugong power gaming`` without ``--readings``: the flat and jump checks on the lake's readings."""
+    from fugong.power.lake import lake_gaming, parameters_from_text
+    from fugong.settings import get_settings
+
+    _no_users_without_readings(users)
+    if workforce is not None:
+        raise PowerInputError(
+            "--workforce goes with --readings: the lake has no table of staff on site", field="--workforce"
+        )
+    settings = get_settings()
+    params = parameters_from_text(
+        settings, baseline, threshold, view=view, first_day=parse_day(first, "--from"), last_day=parse_day(last, "--to")
+    )
+    found = lake_gaming(settings, params.first_day, params.last_day, county, params)
+    write_output(found.rows, out, found.parameters)
+    _echo_flags(found.rows, "account_id", found.parameters, out)
+
+
+def _echo_flags(flags: pd.DataFrame, unit: str, params: Parameters, out: Path) -> None:
     typer.echo(f"parameters: {params.summary()}")
-    counts: dict[str, Any] = flags.groupby("check")["user_id"].nunique().to_dict() if len(flags) else {}
+    counts: dict[str, Any] = flags.groupby("check")[unit].nunique().to_dict() if len(flags) else {}
     typer.echo(
-        f"{flags['user_id'].nunique() if len(flags) else 0} users flagged ("
+        f"{flags[unit].nunique() if len(flags) else 0} users flagged ("
         + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
         + "); flagged users stay in the index"
     )

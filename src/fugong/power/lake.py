@@ -30,6 +30,7 @@ from fugong.geo.industries import sections
 from fugong.hub import lake
 from fugong.power.definitions import Parameters, PowerInputError, Ratio, Variant, View, parse_baseline
 from fugong.power.engines import duckdb_backend, frame_of
+from fugong.power.gaming import FLAG_COLUMNS, GamingRules, gaming_flags
 from fugong.power.index import exact_at_least, parse_levels, population, units
 from fugong.power.persisted import FigureStore
 from fugong.power.readings import ReadingsReport, sql
@@ -570,3 +571,56 @@ def _shortfalls(snap: Snapshot, params: Parameters, day: date, rules: ShortfallR
     columns = ["enterprise_id", "name", *[c for c in listed.columns if c not in ("enterprise_id", "name")]]
     snapshot = params.snapshot + (f"; {LINKS}@{snap.links}" if snap.links else "") if params.snapshot else None
     return LakeTable(listed[columns], replace(params, snapshot=snapshot), notes)
+
+
+GAMING_COLUMNS = ("account_id", "enterprise_key", "name", "county_code", "industry", *FLAG_COLUMNS[1:])
+
+
+def lake_gaming(
+    settings: Settings,
+    first_day: date | None = None,
+    last_day: date | None = None,
+    county: str | None = None,
+    params: Parameters | None = None,
+    rules: GamingRules | None = None,
+) -> LakeTable:
+    """The gaming checks (``flat``, ``jump``) on the lake's readings from ``first_day`` to ``last_day``.
+
+    One row per power user (account, or enterprise in the enterprise view) and check, with its name, county,
+    industry, first and last day flagged and the reason. Flagged users stay in the index. The lake has no table of
+    staff on site, so the ``workforce`` check runs on files only (``fugong power gaming --workforce``).
+    """
+    base = params or Parameters(parse_baseline(DEFAULT_BASELINE))
+    base = replace(base, first_day=first_day or base.first_day, last_day=last_day or base.last_day)
+    snap, parameters = lake_parameters(settings, "province", base)
+    if snap.accounts is None:
+        raise NoGridReadings(f"the gaming checks need the power users: ingest {ACCOUNTS} first", field="readings")
+    check_group(coverage(snap), county, None)
+    with _COMPUTING:
+        table = _gaming(snap, parameters, rules or GamingRules())
+    rows = table.rows
+    if county is not None:
+        rows = rows[rows["county_code"] == county]
+    return LakeTable(rows.reset_index(drop=True), table.parameters, list(table.notes))
+
+
+@lru_cache(maxsize=8)
+def _gaming(snap: Snapshot, params: Parameters, rules: GamingRules) -> LakeTable:
+    with _opened(snap) as backend:
+        _checks(backend, snap, params)
+        readings, users = units(backend.table("readings"), backend.table("users"), params)
+        flags = gaming_flags(readings, population(readings, users, params), params, None, rules)
+        who = backend.con.execute(_who_sql(params.view)).df()
+        where = backend.con.execute(
+            "SELECT enterprise_id AS user_id, max(county_code) AS county_code, max(industry) AS industry FROM users "
+            "GROUP BY 1"
+            if params.view is View.enterprises
+            else "SELECT user_id, county_code, industry FROM users"
+        ).df()
+    rows = flags.merge(who, on="user_id", how="left").merge(where, on="user_id", how="left")
+    rows["account_id"] = rows["account_id"].fillna(rows["user_id"])
+    for column, missing in (("enterprise_key", ""), ("name", ""), ("county_code", UNKNOWN), ("industry", UNKNOWN)):
+        rows[column] = rows[column].fillna(missing)
+    flagged = rows["user_id"].nunique()
+    notes = [f"{flagged} power users flagged; flagged users stay in the index (a flag asks the county to look)"]
+    return LakeTable(rows[list(GAMING_COLUMNS)].reset_index(drop=True), params, notes)

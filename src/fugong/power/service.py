@@ -1,5 +1,6 @@
 """What the power API and panel show, computed from the lake: the index series, county ranking, industry breakdown,
-the per-enterprise drill-down and the shortfall list, each with the parameters and snapshot ids behind it.
+the per-enterprise drill-down, the shortfall list and the gaming checks, each with the parameters and snapshot ids
+behind it.
 
 Every function takes the query's text (days, level, parameters) and checks it here, so the router only parses
 the request and renders; a county official sees enterprise rows of their own counties only.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -26,6 +27,7 @@ from fugong.power.lake import (
     coverage,
     current_snapshot,
     lake_enterprises,
+    lake_gaming,
     lake_index,
     lake_shortfalls,
     parameters_from_text,
@@ -246,6 +248,45 @@ def shortfall_list(
     where = county or ("mine" if allowed is not None else "all")
     return Table(
         rows.reset_index(drop=True), found.parameters.as_dict(), f"power-shortfalls-{where}-{when}", tuple(found.notes)
+    )
+
+
+GAMING_DAYS = 14  # the checks' default window: two weeks up to the day shown (the flat check needs 7 days)
+
+
+def _window(text: str | None) -> int:
+    if text is None or text == "":
+        return GAMING_DAYS
+    if not text.isdigit() or not 7 <= int(text) <= 366:
+        raise PowerInputError(f"days {text!r} is not a whole number of days from 7 to 366", field="days")
+    return int(text)
+
+
+def gaming_list(
+    settings: Settings,
+    principal: Principal,
+    day: date | None,
+    days: str | None = None,
+    county: str | None = None,
+    query: Query | None = None,
+) -> Table:
+    """Flat-load and jump-to-baseline flags on the ``days`` days up to ``day``, with reasons (officials: own counties).
+
+    The window starts no earlier than the first day of the readings; flagged users stay in the index.
+    """
+    length = _window(days)
+    cover = coverage(current_snapshot(settings))
+    check_group(cover, county, None)
+    allowed = _counties_for(principal, county)
+    last = _day_in(settings, day)
+    first = max(cover.first_day, last - timedelta(days=length - 1))
+    found = lake_gaming(settings, first, last, None, (query or Query()).parameters(settings))
+    rows = found.rows
+    if allowed is not None:
+        rows = rows[rows["county_code"].isin(allowed)]
+    where = county or ("mine" if allowed is not None else "all")
+    return Table(
+        rows.reset_index(drop=True), found.parameters.as_dict(), f"power-gaming-{where}-{last}", tuple(found.notes)
     )
 
 

@@ -16,10 +16,11 @@ from fugong.riskmap.grading import on_day
 from fugong.riskmap.layers import check_kind, resumption_layer, risk_layer
 from fugong.riskmap.levels import HIGH_TO_LOW
 from fugong.riskmap.matrix import place
+from fugong.riskmap.plugin import NoCaseData, lake_grading
 from fugong.riskmap.png import render_png
 from fugong.riskmap.published import compare, published_counts
 from fugong.riskmap.resumption import CountyResumption, ResumptionConfig, county_index
-from fugong.riskmap.service import Units, changes_on, county_units, grade_file, grade_rows, units_from_file
+from fugong.riskmap.service import Grading, Units, changes_on, county_units, grade_file, grade_rows, units_from_file
 from fugong.riskmap.svg import check_language, render_layer
 from fugong.riskmap.tables import read_county_gdp, read_industry_rates, read_sector_shares
 from fugong.settings import get_settings
@@ -29,7 +30,9 @@ app = typer.Typer(
 )
 
 CasesOption = typer.Option(
-    None, "--cases", help="Case file: cdc_cases line list or county,day,new_confirmed (CSV/Parquet)"
+    None,
+    "--cases",
+    help="Case file: cdc_cases line list or county,day,new_confirmed (CSV/Parquet). Without it: the hub's lake",
 )
 DateOption = typer.Option(..., "--date", help="Day to grade (YYYY-MM-DD)")
 FormatOption = typer.Option(OutputFormat.table, "--format", help="table, csv or json")
@@ -54,6 +57,22 @@ def _day(text: str) -> date:
     return day
 
 
+def _grading(cases: Path | None, units: Path | None, start: date, end: date) -> Grading:
+    """Grade a case file, or without one the lake's current ``cdc_cases`` (named on standard error)."""
+    if cases is not None:
+        return grade_file(cases, _units(units), start, end)
+    if units is not None:
+        raise InvalidInput("--units goes with --cases: the lake's case list is graded by county", field="--units")
+    try:
+        grading = lake_grading(get_settings())
+    except NoCaseData as exc:
+        raise NoCaseData(f"no --cases given and {exc.detail}", field="--cases") from None
+    for day in sorted({start, end}):
+        grading.table.check_day(day, "--date")
+    typer.echo(f"cases: {grading.table.origin} (the lake's current case list)", err=True)
+    return grading
+
+
 @app.command()
 def grade(
     cases: Path | None = CasesOption,
@@ -64,7 +83,7 @@ def grade(
 ) -> None:
     """Grade every county on a day: code, name, level, colour, score and the indicators."""
     day = _day(on)
-    grading = grade_file(cases, _units(units), day, day)
+    grading = _grading(cases, units, day, day)
     render(grade_rows(grading, day), fmt)
     if params:
         typer.echo(json.dumps(grading.parameters(), ensure_ascii=False), err=True)
@@ -79,12 +98,11 @@ def changes(
 ) -> None:
     """List the counties whose colour changed from the day before, and why."""
     day = _day(on)
-    chosen = _units(units)
-    grading = grade_file(cases, chosen, day - timedelta(days=1), day)
+    grading = _grading(cases, units, day - timedelta(days=1), day)
     rows = [
         {
             "code": c.unit,
-            "name": chosen.names[c.unit],
+            "name": grading.units.names[c.unit],
             "from": c.before.colour,
             "to": c.after.colour,
             "direction": c.direction,
@@ -99,7 +117,7 @@ def changes(
 def compare_record(cases: Path | None = CasesOption, fmt: OutputFormat = FormatOption) -> None:
     """Colour counts of the grading beside the published county maps of Feb 2020, with the distance."""
     record = published_counts()
-    grading = grade_file(cases, county_units(_gazetteer()), min(r.day for r in record), max(r.day for r in record))
+    grading = _grading(cases, None, min(r.day for r in record), max(r.day for r in record))
     rows = []
     for c in compare(grading.grades, record):
         row: dict[str, object] = {"day": c.day.isoformat()}
@@ -139,7 +157,9 @@ def draw_map(
     cases: Path | None = CasesOption,
     language: str = typer.Option("zh", "--language", help="Legend language: zh or en"),
     fmt: str | None = typer.Option(None, "--format", help="svg or png (default: from the --out suffix)"),
-    kind: str = typer.Option("risk", "--kind", help="risk (needs --cases) or resumption (needs --power, --stats)"),
+    kind: str = typer.Option(
+        "risk", "--kind", help="risk (--cases, or the lake's cases) or resumption (needs --power, --stats)"
+    ),
     power: Path | None = typer.Option(None, "--power", help="For --kind resumption: the power figures file"),
     stats: Path | None = typer.Option(None, "--stats", help="For --kind resumption: county_stats"),
     forms: Path | None = FormsOption,
@@ -151,10 +171,11 @@ def draw_map(
     day = _day(on)
     gazetteer = _gazetteer()
     if kind == "risk":
-        grading = grade_file(cases, county_units(gazetteer), day, day)
+        grading = _grading(cases, None, day, day)
         levels = {g.unit: g.level for g in on_day(grading.grades, day)}
         title = f"浙江省县域疫情风险五色图 {day}" if language == "zh" else f"Zhejiang county epidemic risk map, {day}"
-        note = f"{Path(grading.table.origin).name}, {grading.config.version}"
+        origin = grading.table.origin if cases is None else Path(grading.table.origin).name
+        note = f"{origin}, {grading.config.version}"
         layer = risk_layer(levels, title=title, language=language, note=note)
     else:
         if power is None or stats is None:
@@ -219,12 +240,11 @@ def matrix(
 ) -> None:
     """Place every county in the risk × resumption matrix on a day, with its action."""
     day = _day(on)
-    units = county_units(_gazetteer())
-    grading = grade_file(cases, units, day, day)
+    grading = _grading(cases, None, day, day)
     rows = [
         {
             "code": p.county,
-            "name": units.names[p.county],
+            "name": grading.units.names[p.county],
             "colour": p.level.colour,
             "band": p.band.key if p.band else "",
             "action": p.action.key if p.action else "",

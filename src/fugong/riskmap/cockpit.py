@@ -1,17 +1,19 @@
 """What the cockpit's APIs return: the resumption side of a day, the matrix, a county's page, the static maps.
 
 Each function reads the lake through ``plugin.lake_grading`` (CDC cases) and ``sources.lake_resumption`` (power
-figures, GDP, forms) and returns plain JSON-ready values that name their parameters and snapshots.
+figures, GDP, forms) and returns plain JSON-ready values that name their parameters and snapshots; a county's
+declarations come from the enterprise platform's own store (``county_declarations``), when that app is installed.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fugong.errors import FugongError, NotFound
+from fugong.auth import Principal, Role
+from fugong.errors import Forbidden, FugongError, NotFound
 from fugong.geo import load_boundaries, load_gazetteer
 from fugong.riskmap.figures import UNKNOWN, PowerRow, ResumptionFigures, power_rows
 from fugong.riskmap.grading import on_day
@@ -25,6 +27,11 @@ from fugong.riskmap.service import Grading, grade_rows
 from fugong.riskmap.sources import lake_resumption, power_run
 from fugong.riskmap.svg import check_language, render_layer
 from fugong.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+ENTERPRISE_APP = "fugong.enterprise.plugin"
 
 
 class UnknownCounty(NotFound):
@@ -204,7 +211,7 @@ def county_page(settings: Settings, code: str, day: date | None = None) -> dict[
         **title,
         "risk": risk,
         "links": {"enterprises": f"/power?county={code}", "cockpit": "/riskmap"},
-        "declarations": None,  # the enterprise platform's declarations: not in the lake yet
+        "declarations": None,  # filled by county_declarations (the enterprise platform's store, not the lake)
         "parameters": {"cases": grading.parameters()},
     }
     try:
@@ -234,6 +241,59 @@ def county_page(settings: Settings, code: str, day: date | None = None) -> dict[
         [r.as_dict() for r in figures.rows(shown, f"sector:{code}") if r.code != UNKNOWN] if shown else []
     )
     return result
+
+
+def _enterprise_installed() -> bool:
+    from fugong.hub.plugins import get_plugin_manager
+
+    return bool(get_plugin_manager().has_plugin(ENTERPRISE_APP))
+
+
+def declaration_labels() -> dict[str, str]:
+    """The enterprise platform's declaration states with their Chinese names ({} when the app is not installed)."""
+    if not _enterprise_installed():
+        return {}
+    from fugong.enterprise.service import STATE_LABELS
+
+    return dict(STATE_LABELS)
+
+
+def county_declarations(session: Session, principal: Principal, code: str, now: datetime) -> dict[str, Any]:
+    """The enterprise platform's figures of one county: declarations per state, overdue, white list, open tasks.
+
+    Read through the platform's own functions (``fugong.enterprise.service``, ``whitelist``, ``tasks``). Returns
+    ``{"declarations": None}`` when the enterprise app is not installed, and ``declarations_error`` (403) for a
+    county official of another county: those figures name firms' progress, which is for the county's officials.
+    """
+    if not _enterprise_installed():
+        return {"declarations": None}
+    if not (principal.is_admin or Role.analyst in principal.roles or principal.may_act_in(code)):
+        refused = Forbidden(
+            f"the declarations of county {code} are for its county officials; {principal.username!r} acts in "
+            f"{', '.join(sorted(principal.counties)) or 'no county'}",
+            field="code",
+        )
+        return {"declarations": None, "declarations_error": refused.as_json()}
+    from fugong.enterprise import service, tasks, whitelist
+
+    overview = service.overview(session, principal, now)
+    row: dict[str, Any] = next((r for r in overview["counties"] if r["county_code"] == code), {})
+    states = [
+        {"state": state, "label": service.STATE_LABELS.get(state, state), "count": int(row.get(state, 0))}
+        for state in overview["states"]
+    ]
+    open_tasks = [t for t in tasks.listing(session, principal) if t["county_code"] == code and t["state"] != "done"]
+    return {
+        "declarations": {
+            "as_of": now.isoformat(timespec="seconds"),
+            "total": sum(s["count"] for s in states),
+            "states": states,
+            "overdue": int(row.get("overdue", 0)),
+            "whitelisted": len(whitelist.listed(session, [code])),
+            "open_tasks": len(open_tasks),
+            "link": "/enterprise/county",
+        }
+    }
 
 
 def _shares(row: PowerRow | None) -> dict[str, Any]:

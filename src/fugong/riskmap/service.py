@@ -69,8 +69,8 @@ def grade_file(
     """Read a case file and grade every unit on every day from ``start`` to ``end``."""
     if cases is None:
         raise InvalidInput(
-            "no case data: give --cases PATH (a cdc_cases line list or a county,day,new_confirmed table); "
-            "reading the lake comes with the data hub",
+            "no case data: give --cases PATH (a cdc_cases line list or a county,day,new_confirmed table), "
+            "or grade the lake's cdc_cases (fugong riskmap grade without --cases)",
             field="cases",
         )
     config = config or GradingConfig()

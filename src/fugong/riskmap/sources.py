@@ -12,7 +12,7 @@ from collections import OrderedDict
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from threading import Lock
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -37,7 +37,9 @@ STATS = "county_stats"
 FORMS = "survey_industry_resumption"
 STATS_COLUMNS = ("county_code", "primary_100m_yuan", "secondary_100m_yuan", "tertiary_100m_yuan")
 # The forms' dataset is written by the survey app (fugong.survey.aggregate): a county's rate in percent per week.
-FORMS_COUNTY, FORMS_RATE, FORMS_DAY = "county_code", "resumption_rate", "period"
+FORMS_COUNTY, FORMS_RATE, FORMS_DAY, FORMS_COVERAGE = "county_code", "resumption_rate", "period", "coverage"
+# A county's weekly rate counts only when at least this share of its townships reported (ours, not published).
+MIN_FORMS_COVERAGE = Decimal("0.5")
 _KEEP = 4
 _cache: OrderedDict[str, ResumptionFigures] = OrderedDict()
 _lock = Lock()
@@ -74,29 +76,45 @@ def read_gdp(settings: Settings) -> tuple[list[SectorGdp], str]:
     return out, version.reference
 
 
-def read_forms(settings: Settings) -> tuple[list[IndustryRate], str | None]:
-    """The forms' industry rates per county (and day), or nothing when the dataset is absent."""
+class FormsRates(NamedTuple):
+    """The forms' rates the index uses, the dataset version read, and the county-weeks set aside for low coverage."""
+
+    rates: list[IndustryRate]
+    reference: str | None
+    set_aside: list[str]
+
+
+def read_forms(settings: Settings) -> FormsRates:
+    """The forms' industry rates per county (and day), or nothing when the dataset is absent.
+
+    A county-week whose townships mostly did not report (``coverage`` below :data:`MIN_FORMS_COVERAGE`) is set
+    aside and named, not used: a rate from a third of a county is not the county's."""
     version = lake.get_lake(settings).current(FORMS)
     if version is None or not version.rows:
-        return [], None
+        return FormsRates([], None, [])
     names = [e["name"] for e in version.manifest.get("schema", [])]
     if FORMS_COUNTY not in names or FORMS_RATE not in names:
         raise ResumptionInputError(
             f"{version.reference}: needs the columns {FORMS_COUNTY} and {FORMS_RATE}; it has {', '.join(names)}",
             field=FORMS,
         )
-    dated = FORMS_DAY in names
-    out = []
-    for row in _rows(version, [FORMS_COUNTY, FORMS_RATE, *([FORMS_DAY] if dated else [])]):
+    columns = [c for c in (FORMS_COUNTY, FORMS_RATE, FORMS_DAY, FORMS_COVERAGE) if c in names]
+    out, set_aside = [], []
+    for row in _rows(version, columns):
+        found = dict(zip(columns, row, strict=True))
+        county, rate, day, share = (found.get(c) for c in (FORMS_COUNTY, FORMS_RATE, FORMS_DAY, FORMS_COVERAGE))
         try:
-            value = Decimal(str(row[1]))
+            value = Decimal(str(rate))
         except InvalidOperation:
-            raise ResumptionInputError(f"{version.reference}: rate {row[1]!r} is not a number", field=FORMS) from None
+            raise ResumptionInputError(f"{version.reference}: rate {rate!r} is not a number", field=FORMS) from None
         if not Decimal(0) <= value <= Decimal(100):
-            raise ResumptionInputError(f"{version.reference}: {row[0]} rate {value} is outside 0–100 %", field=FORMS)
-        when = row[2] if dated and isinstance(row[2], date) else None
-        out.append(IndustryRate(str(row[0]), value, when))
-    return out, version.reference
+            raise ResumptionInputError(f"{version.reference}: {county} rate {value} is outside 0–100 %", field=FORMS)
+        when = day if isinstance(day, date) else None
+        if share is not None and Decimal(str(share)) < MIN_FORMS_COVERAGE:
+            set_aside.append(f"{county} {when or ''}: {float(share):.0%} of its townships reported".replace("  ", " "))
+            continue
+        out.append(IndustryRate(str(county), value, when))
+    return FormsRates(out, version.reference, set_aside)
 
 
 def power_parameters(settings: Settings, first: date | None = None, last: date | None = None) -> Parameters:
@@ -127,7 +145,7 @@ def lake_resumption(
     """The county resumption index of every day from ``first`` to ``last`` from the lake (kept per snapshots read)."""
     with _lock:  # the page's first calls arrive together: the first computes, the others wait and share it
         gdp, stats = read_gdp(settings)
-        rates, forms = read_forms(settings)
+        rates, forms, set_aside = read_forms(settings)
         run = power_run(settings, POWER_LEVELS, first, last)
         power = run.parameters.as_dict()
         key = json.dumps([power, stats, forms, (config or ResumptionConfig()).as_dict()], sort_keys=True, default=str)
@@ -138,7 +156,13 @@ def lake_resumption(
         disk = store.key("resumption", key)
         figures = _loaded(store.read_json(disk), run)
         if figures is None:
-            parameters = {"power": power, "power_notes": list(run.notes), "county_stats": stats, "forms": forms}
+            parameters = {
+                "power": power,
+                "power_notes": list(run.notes),
+                "county_stats": stats,
+                "forms": forms,
+                "forms_set_aside": set_aside,
+            }
             figures = combine(run.figures, gdp, config, rates, parameters)
             store.write_json(disk, _saved(figures))
         _cache[key] = figures

@@ -1,4 +1,5 @@
-"""The electricity resumption index over HTTP: series, ranking, industries, drill-down, shortfalls, the page."""
+"""The electricity resumption index over HTTP: series, ranking, industries, drill-down, shortfalls, gaming flags,
+the page."""
 
 from __future__ import annotations
 
@@ -105,6 +106,21 @@ def shortfalls(
     return _reply(service.shortfall_list(request.app.state.settings, principal, day, county, query), format)
 
 
+@router.get("/api/power/gaming")
+def gaming(
+    request: Request,
+    principal: Reader,
+    query: Query,
+    date: str | None = None,
+    days: str | None = None,
+    county: str | None = None,
+    format: str = "json",
+) -> Any:
+    """Firms whose load looks faked (flat, or a jump to baseline) in the ``days`` days up to ``date``, with reasons."""
+    day = service.parse_day(date)
+    return _reply(service.gaming_list(request.app.state.settings, principal, day, days, county, query), format)
+
+
 @router.get("/api/power/panel")
 def panel(request: Request, _: Reader) -> list[dict[str, Any]]:
     """The province index per day, for the hub dashboard."""
@@ -112,8 +128,8 @@ def panel(request: Request, _: Reader) -> list[dict[str, Any]]:
 
 
 @router.get("/power", response_class=HTMLResponse, include_in_schema=False)
-def page(request: Request, principal: Reader) -> HTMLResponse:
-    """The index page: province curve, county ranking, industries, drill-down and exports."""
+def page(request: Request, principal: Reader, county: str | None = None) -> HTMLResponse:
+    """The index page: province curve, ranking, industries, drill-down, shortfalls, gaming flags (``?county=``)."""
     text_js = {
         "index": gettext("复工电力指数"),
         "resumed_share": gettext("复工率"),
@@ -122,6 +138,11 @@ def page(request: Request, principal: Reader) -> HTMLResponse:
         "yes": gettext("是"),
         "no": gettext("否"),
         "none": gettext("无数据"),
+        "flat": gettext("用电量异常平稳"),
+        "jump": gettext("骤升至基准"),
+        "county_missing": gettext("所选县（市、区）没有电力用户，或不在您的管辖范围内"),
     }
     counties = None if principal.is_admin or "analyst" in principal.roles else sorted(principal.counties)
-    return render(request, "power/index.html", {"text_js": text_js, "own_counties": counties})
+    return render(
+        request, "power/index.html", {"text_js": text_js, "own_counties": counties, "chosen_county": county or None}
+    )

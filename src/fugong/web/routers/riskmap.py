@@ -10,12 +10,22 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from fugong.auth import Principal, require_roles
+from fugong.auth.deps import now
 from fugong.errors import InvalidInput
-from fugong.riskmap.cockpit import county_page, county_title, lake_matrix_on, lake_resumption_on, map_image
+from fugong.riskmap.cockpit import (
+    county_declarations,
+    county_page,
+    county_title,
+    declaration_labels,
+    lake_matrix_on,
+    lake_resumption_on,
+    map_image,
+)
 from fugong.riskmap.levels import HIGH_TO_LOW
 from fugong.riskmap.matrix import ACTIONS
 from fugong.riskmap.plugin import days_available, grades_on, lake_grading, level_counts
 from fugong.riskmap.resumption import Band
+from fugong.store import DbSession
 from fugong.web.i18n import gettext
 from fugong.web.templating import render
 
@@ -77,9 +87,12 @@ def matrix(request: Request, _: Reader, date: str | None = None) -> dict[str, An
 
 
 @router.get("/api/riskmap/county/{code}")
-def county(request: Request, code: str, _: Reader, date: str | None = None) -> dict[str, Any]:
-    """One county: risk grades and indicators over time, resumption index and bands, industries, links."""
-    return county_page(request.app.state.settings, code, _day(date, required=False))
+def county(
+    request: Request, code: str, principal: Reader, session: DbSession, date: str | None = None
+) -> dict[str, Any]:
+    """One county: risk over time, resumption index and bands, industries, links, the enterprise declarations."""
+    page = county_page(request.app.state.settings, code, _day(date, required=False))
+    return {**page, **county_declarations(session, principal, code, now(request))}
 
 
 _MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
@@ -108,7 +121,8 @@ def map_png(request: Request, _: Reader, date: str | None = None, kind: str = "r
 def county_view(request: Request, code: str, _: Reader) -> HTMLResponse:
     """A county's page: its risk indicators over time, its resumption index, industries and enterprises."""
     county = county_title(request.app.state.settings, code)
-    return render(request, "riskmap/county.html", {"county": county, **_page_text()})
+    states = {state: gettext(label) for state, label in declaration_labels().items()}
+    return render(request, "riskmap/county.html", {"county": county, "states_js": states, **_page_text()})
 
 
 @router.get("/riskmap", response_class=HTMLResponse, include_in_schema=False)
@@ -135,6 +149,8 @@ def _page_text() -> dict[str, Any]:
                 "points": "点",
                 "resumed": "复工率",
                 "production": "复产率",
+                "declarations_total": "申报总数",
+                "no_declarations": "企业复工平台未安装：没有复工申报数据。",
             }.items()
         },
     }
