@@ -170,9 +170,10 @@ def test_industry_resumption_per_county_and_week(
     # The risk map's county resumption index reads these rates as the forms' industry figure.
     from fugong.riskmap.sources import read_forms
 
-    rates, source = read_forms(survey_settings)
+    rates, source, set_aside = read_forms(survey_settings)
     assert source == lake.get_lake(survey_settings).require("survey_industry_resumption").reference
     assert [(r.county, float(r.rate)) for r in rates] == [(YUEQING, 60.0)]
+    assert set_aside == []  # both of Yueqing's townships reported
     with store.session() as session:
         with pytest.raises(InvalidInput, match="at least one form"):
             aggregate.aggregate(session, survey_settings, hierarchy, [])
