@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -249,6 +250,15 @@ def _back(path: str, session: Session, error: FugongError | None = None) -> Redi
     return RedirectResponse(path, status_code=303)
 
 
+def _county_form(session: Session, action: Callable[[], object]) -> RedirectResponse:
+    """Do a county-page form's action and go back to the page, with the error's words if it was refused."""
+    try:
+        action()
+    except FugongError as exc:
+        return _back("/enterprise/county", session, exc)
+    return _back("/enterprise/county", session)
+
+
 @router.get("/enterprise", response_class=HTMLResponse, include_in_schema=False)
 def portal(request: Request, session: DbSession, principal: Firm, message: str | None = None) -> HTMLResponse:
     """The enterprise portal: bind, declare, employees, status."""
@@ -408,8 +418,9 @@ def county_page(request: Request, session: DbSession, principal: Reviewer, messa
 async def county_whitelist_add(request: Request, session: DbSession, principal: Official) -> RedirectResponse:
     """The form adding a firm (by credit code) to the white list, with a category and a reason."""
     form = await request.form()
-    try:
-        service.whitelist_add(
+    return _county_form(
+        session,
+        lambda: service.whitelist_add(
             session,
             request.app.state.settings,
             principal,
@@ -417,10 +428,8 @@ async def county_whitelist_add(request: Request, session: DbSession, principal: 
             str(form.get("category", "")),
             str(form.get("reason", "")),
             now(request),
-        )
-    except FugongError as exc:
-        return _back("/enterprise/county", session, exc)
-    return _back("/enterprise/county", session)
+        ),
+    )
 
 
 @router.post("/enterprise/county/whitelist/{enterprise_id}/remove", include_in_schema=False)
@@ -429,11 +438,8 @@ async def county_whitelist_remove(
 ) -> RedirectResponse:
     """The form taking a firm off the white list, with a reason."""
     form = await request.form()
-    try:
-        whitelist.remove(session, principal, enterprise_id, str(form.get("reason", "")), now(request))
-    except FugongError as exc:
-        return _back("/enterprise/county", session, exc)
-    return _back("/enterprise/county", session)
+    reason = str(form.get("reason", ""))
+    return _county_form(session, lambda: whitelist.remove(session, principal, enterprise_id, reason, now(request)))
 
 
 @router.post("/enterprise/county/tasks/{task_id}/assign", include_in_schema=False)
@@ -442,13 +448,8 @@ async def county_task_assign(
 ) -> RedirectResponse:
     """The form giving a service task to an official, with a note."""
     form = await request.form()
-    try:
-        tasks.assign(
-            session, principal, task_id, str(form.get("assignee", "")), str(form.get("note", "")), now(request)
-        )
-    except FugongError as exc:
-        return _back("/enterprise/county", session, exc)
-    return _back("/enterprise/county", session)
+    assignee, note = str(form.get("assignee", "")), str(form.get("note", ""))
+    return _county_form(session, lambda: tasks.assign(session, principal, task_id, assignee, note, now(request)))
 
 
 @router.post("/enterprise/county/tasks/{task_id}/complete", include_in_schema=False)
@@ -457,11 +458,8 @@ async def county_task_complete(
 ) -> RedirectResponse:
     """The form closing a service task with a note of what was done."""
     form = await request.form()
-    try:
-        tasks.complete(session, principal, task_id, str(form.get("note", "")), now(request))
-    except FugongError as exc:
-        return _back("/enterprise/county", session, exc)
-    return _back("/enterprise/county", session)
+    note = str(form.get("note", ""))
+    return _county_form(session, lambda: tasks.complete(session, principal, task_id, note, now(request)))
 
 
 @router.post("/enterprise/county/sync", include_in_schema=False)
