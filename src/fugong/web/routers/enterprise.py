@@ -250,13 +250,13 @@ def _back(path: str, session: Session, error: FugongError | None = None) -> Redi
     return RedirectResponse(path, status_code=303)
 
 
-def _county_form(session: Session, action: Callable[[], object]) -> RedirectResponse:
-    """Do a county-page form's action and go back to the page, with the error's words if it was refused."""
+def _act(path: str, session: Session, action: Callable[[], object]) -> RedirectResponse:
+    """Do a page form's action and go back to ``path``, with the error's words if it was refused."""
     try:
         action()
     except FugongError as exc:
-        return _back("/enterprise/county", session, exc)
-    return _back("/enterprise/county", session)
+        return _back(path, session, exc)
+    return _back(path, session)
 
 
 @router.get("/enterprise", response_class=HTMLResponse, include_in_schema=False)
@@ -333,15 +333,13 @@ async def portal_resubmit(
 ) -> RedirectResponse:
     """The returned declaration's form: submit it again with its changes."""
     form = await request.form()
-    path = f"/enterprise/declarations/{declaration_id}"
-    try:
-        version = _int(form.get("version"), "version")
+
+    def resubmit() -> None:
+        version, content = _int(form.get("version"), "version"), _form_content(form)
         settings = request.app.state.settings
-        content = _form_content(form)
         service.submit_existing(session, settings, principal, declaration_id, version, content, now(request))
-    except FugongError as exc:
-        return _back(path, session, exc)
-    return _back(path, session)
+
+    return _act(f"/enterprise/declarations/{declaration_id}", session, resubmit)
 
 
 @router.post("/enterprise/employees", include_in_schema=False)
@@ -381,14 +379,12 @@ async def review_act(
 ) -> RedirectResponse:
     """The reviewer's action form."""
     form = await request.form()
-    path = f"/enterprise/review/{declaration_id}"
-    try:
-        version = _int(form.get("version"), "version")
-        reason = str(form.get("reason") or "") or None
+
+    def decide() -> None:
+        version, reason = _int(form.get("version"), "version"), str(form.get("reason") or "") or None
         service.act(session, principal, declaration_id, version, str(form.get("action", "")), reason, now(request))
-    except FugongError as exc:
-        return _back(path, session, exc)
-    return _back(path, session)
+
+    return _act(f"/enterprise/review/{declaration_id}", session, decide)
 
 
 @router.get("/enterprise/county", response_class=HTMLResponse, include_in_schema=False)
@@ -418,7 +414,8 @@ def county_page(request: Request, session: DbSession, principal: Reviewer, messa
 async def county_whitelist_add(request: Request, session: DbSession, principal: Official) -> RedirectResponse:
     """The form adding a firm (by credit code) to the white list, with a category and a reason."""
     form = await request.form()
-    return _county_form(
+    return _act(
+        "/enterprise/county",
         session,
         lambda: service.whitelist_add(
             session,
@@ -439,7 +436,9 @@ async def county_whitelist_remove(
     """The form taking a firm off the white list, with a reason."""
     form = await request.form()
     reason = str(form.get("reason", ""))
-    return _county_form(session, lambda: whitelist.remove(session, principal, enterprise_id, reason, now(request)))
+    return _act(
+        "/enterprise/county", session, lambda: whitelist.remove(session, principal, enterprise_id, reason, now(request))
+    )
 
 
 @router.post("/enterprise/county/tasks/{task_id}/assign", include_in_schema=False)
@@ -449,7 +448,9 @@ async def county_task_assign(
     """The form giving a service task to an official, with a note."""
     form = await request.form()
     assignee, note = str(form.get("assignee", "")), str(form.get("note", ""))
-    return _county_form(session, lambda: tasks.assign(session, principal, task_id, assignee, note, now(request)))
+    return _act(
+        "/enterprise/county", session, lambda: tasks.assign(session, principal, task_id, assignee, note, now(request))
+    )
 
 
 @router.post("/enterprise/county/tasks/{task_id}/complete", include_in_schema=False)
@@ -459,7 +460,7 @@ async def county_task_complete(
     """The form closing a service task with a note of what was done."""
     form = await request.form()
     note = str(form.get("note", ""))
-    return _county_form(session, lambda: tasks.complete(session, principal, task_id, note, now(request)))
+    return _act("/enterprise/county", session, lambda: tasks.complete(session, principal, task_id, note, now(request)))
 
 
 @router.post("/enterprise/county/sync", include_in_schema=False)
